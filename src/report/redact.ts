@@ -1,0 +1,48 @@
+import * as core from '@actions/core';
+
+/**
+ * Every secret the action has seen, with the encoded forms it may take on the way out.
+ * The runner masks what core.setSecret registers, but only in its own log: job summaries,
+ * outputs, files and a local run's terminal are ours to scrub, so everything leaving the
+ * process goes through redact().
+ */
+const knownSecrets = new Set<string>();
+const REDACTED = '***';
+
+function encodedForms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  return [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
+}
+
+/** Registers a secret and its encoded forms with the runner's masker and with redact(). */
+export function registerSecret(value: string | undefined): void {
+  if (!value) return;
+  for (const form of encodedForms(value)) {
+    if (form.length === 0 || knownSecrets.has(form)) continue;
+    knownSecrets.add(form);
+    core.setSecret(form);
+  }
+  // A multi-line secret (a PEM key, a kubeconfig) is masked line by line by the runner.
+  for (const line of value.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (trimmed.length >= 8 && !knownSecrets.has(trimmed)) {
+      knownSecrets.add(trimmed);
+      core.setSecret(trimmed);
+    }
+  }
+}
+
+export function redact(text: string): string {
+  if (knownSecrets.size === 0 || text.length === 0) return text;
+  let result = text;
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
+    if (result.includes(secret)) result = result.split(secret).join(REDACTED);
+  }
+  return result;
+}
+
+/** For tests: forget every registered secret. */
+export function clearSecretsForTests(): void {
+  knownSecrets.clear();
+}

@@ -1,0 +1,80 @@
+import * as exec from '@actions/exec';
+import { redact } from '../report/redact.js';
+import { formatSeconds, inGroup, log } from '../report/log.js';
+
+/**
+ * The one way this action runs helm, kubectl and docker: the command line and its output are
+ * redacted, timed and logged (in a collapsible group when asked), and a failure carries the
+ * redacted tail of stderr.
+ */
+export interface ToolRunOptions {
+  /** Title of a collapsible log group for this call; without it the output is logged inline. */
+  group?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Sent to the process's stdin (for passwords: never on the command line). */
+  stdin?: string;
+  /** Exit codes that are answers, not failures (kubectl diff exits 1 on a difference). */
+  acceptExitCodes?: number[];
+  /** Keep stdout out of the log (it is still returned): for JSON the caller parses. */
+  quietStdout?: boolean;
+}
+
+export interface ToolRunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export class ToolError extends Error {
+  constructor(
+    readonly tool: string,
+    readonly exitCode: number,
+    readonly stderr: string,
+    readonly commandLine: string,
+  ) {
+    super(`${commandLine} failed with exit code ${exitCode}${stderr ? `: ${lastLines(stderr, 20)}` : ''}`);
+    this.name = 'ToolError';
+  }
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function runTool(toolPath: string, args: string[], options: ToolRunOptions = {}): Promise<ToolRunResult> {
+  const toolName = toolPath.split(/[\\/]/).pop() ?? toolPath;
+  const commandLine = redact([toolName, ...args].map(quoteArg).join(' '));
+  const body = async (): Promise<ToolRunResult> => {
+    log.info(`$ ${commandLine}`);
+    const started = performance.now();
+    const output = await exec.getExecOutput(toolPath, args, {
+      cwd: options.cwd,
+      env: options.env ? { ...stringEnv(process.env), ...options.env } : undefined,
+      input: options.stdin === undefined ? undefined : Buffer.from(options.stdin),
+      ignoreReturnCode: true,
+      silent: true,
+    });
+    const durationMs = performance.now() - started;
+    const stdout = redact(output.stdout);
+    const stderr = redact(output.stderr);
+    if (!options.quietStdout && stdout.trim()) log.info(stdout.trimEnd());
+    if (stderr.trim()) log.info(stderr.trimEnd());
+    log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)})`);
+    const accepted = [0, ...(options.acceptExitCodes ?? [])];
+    if (!accepted.includes(output.exitCode)) throw new ToolError(toolName, output.exitCode, stderr, commandLine);
+    return { exitCode: output.exitCode, stdout, stderr, durationMs };
+  };
+  return options.group ? inGroup(options.group, body) : body();
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
+  return result;
+}
