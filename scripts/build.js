@@ -1,5 +1,6 @@
 // Bundles the action's two entry points (main and post) into dist/ with ncc.
 // ncc compiles one entry per run, so each is built into a scratch folder and moved into place.
+// ncc type-checks what tsconfig.json covers (src/); `npm run typecheck` also covers the tests.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, mkdirSync, copyFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';

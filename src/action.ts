@@ -1,0 +1,44 @@
+import * as core from '@actions/core';
+import type { ActionConfig } from './inputs/config.js';
+import { formatInvalidInputs, type InputProblem } from './inputs/problems.js';
+import { readInputs, type InputSource, runnerInputs } from './inputs/read.js';
+import { validateInputs } from './inputs/validate.js';
+import { renderMode } from './modes/render.js';
+import { log } from './report/log.js';
+import { redact } from './report/redact.js';
+import { SummaryBuilder } from './report/summary.js';
+
+/** The action from inputs to outputs: validate everything first, then run the mode asked for. */
+export async function runAction(source: InputSource = runnerInputs): Promise<void> {
+  try {
+    const raw = readInputs(source);
+    const { config, problems } = validateInputs(raw, { workspace: process.env.GITHUB_WORKSPACE || process.cwd() });
+    for (const warning of problems.warnings) log.warning(warning.message, warning.input);
+    if (problems.errors.length > 0 || !config) {
+      await reportInvalidInputs(problems.errors, problems.warnings);
+      return;
+    }
+    await runMode(config, problems.warnings);
+  } catch (error) {
+    core.setFailed(redact(error instanceof Error ? error.message : String(error)));
+  }
+}
+
+async function runMode(config: ActionConfig, warnings: InputProblem[]): Promise<void> {
+  switch (config.mode) {
+    case 'render':
+      await renderMode(config, warnings);
+      return;
+    case 'deploy':
+    case 'diff':
+      throw new Error(`mode: ${config.mode} is not available in this version of harbor-tke-action yet; mode: render works (see the README's roadmap)`);
+  }
+}
+
+async function reportInvalidInputs(errors: InputProblem[], warnings: InputProblem[]): Promise<void> {
+  const message = formatInvalidInputs(errors);
+  core.setFailed(redact(message));
+  const summary = new SummaryBuilder().heading('harbor-tke-action: the inputs need fixing').paragraph('Nothing was done: no cluster was contacted.').list(errors.map((e) => `**${e.input}**: ${e.message}`));
+  if (warnings.length > 0) summary.heading('Warnings', 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+  await summary.write();
+}

@@ -1,0 +1,82 @@
+/**
+ * The action's public interface: every input, its default and whether it is a secret.
+ * action.yml declares the same list (a test keeps the two identical); defaults that depend on
+ * other inputs (cos-endpoint, registry-url) are empty here and derived in validation.
+ */
+export interface InputDefinition {
+  name: string;
+  description: string;
+  default?: string;
+  required?: boolean;
+  secret?: boolean;
+}
+
+export const INPUTS = [
+  // General
+  { name: 'mode', default: 'deploy', description: 'What to do: deploy (install or upgrade Harbor), render (values and manifests for a PR preview; touches no cluster), diff (report drift).' },
+  { name: 'release', default: 'harbor', description: 'Helm release name (DNS-1123, at most 53 characters).' },
+  { name: 'namespace', default: 'harbor', description: 'Kubernetes namespace of the release.' },
+  { name: 'chart', default: 'harbor', description: 'Chart name in chart-repo, a local chart directory, or an oci:// reference.' },
+  { name: 'chart-repo', default: 'https://helm.goharbor.io', description: 'Chart repository URL (used when chart is a name).' },
+  { name: 'chart-version', default: '1.19.1', description: 'Harbor chart version (1.12.0 or later). For a local chart, its Chart.yaml version is used.' },
+  { name: 'external-url', required: true, description: 'The URL users reach Harbor at, e.g. https://registry.example.com (scheme and host, no path).' },
+  // Exposure
+  { name: 'expose', default: 'clusterIP', description: 'How the chart exposes Harbor: clusterIP | ingress | loadBalancer | nodePort | route (route: chart 1.18+).' },
+  { name: 'tls', default: 'false', description: 'TLS on the chart\'s own front (keep false when TLS ends at a gateway).' },
+  { name: 'istio-gateway', description: 'Istio Gateway as namespace/name: deploy creates a VirtualService for the external URL\'s host routing to the front Service on port 80. With expose: route, the Gateway API Gateway the HTTPRoute attaches to.' },
+  // Storage
+  { name: 'storage', default: 'cos', description: 'Where images are stored: cos (Tencent COS through the S3 driver) | filesystem (a PVC, e.g. on CFS).' },
+  { name: 'cos-region', description: 'COS region of the bucket, e.g. ap-guangzhou.' },
+  { name: 'cos-bucket', description: 'COS bucket with its APPID suffix, e.g. harbor-1250000000.' },
+  { name: 'cos-secret-id', secret: true, description: 'Tencent Cloud SecretId with access to the bucket (kept in a Kubernetes Secret, not in the values).' },
+  { name: 'cos-secret-key', secret: true, description: 'Tencent Cloud SecretKey for cos-secret-id.' },
+  { name: 'cos-endpoint', description: 'S3 endpoint. Default https://cos.<cos-region>.myqcloud.com. Set it to use a region newer than this action, the bucket domain, or an S3-compatible service.' },
+  { name: 'cos-root-directory', default: '/', description: 'Path inside the bucket where the registry keeps its data.' },
+  { name: 'registry-pvc', description: 'Existing PVC for images (storage: filesystem only).' },
+  { name: 'jobservice-pvc', description: 'Existing PVC for jobservice job logs.' },
+  { name: 'cfs-server', description: 'Tencent CFS (NFS) server address: deploy creates PersistentVolumes and claims for jobservice logs (and images with storage: filesystem).' },
+  { name: 'cfs-path', description: 'Exported CFS path; the action uses <cfs-path>/jobservice and <cfs-path>/registry.' },
+  { name: 'cfs-size', default: '10Gi', description: 'Capacity of each CFS PersistentVolume.' },
+  // Database
+  { name: 'database-host', description: 'External PostgreSQL host. Empty: the chart\'s internal database (not for production).' },
+  { name: 'database-port', default: '5432', description: 'External PostgreSQL port.' },
+  { name: 'database-username', default: 'postgres', description: 'External PostgreSQL user.' },
+  { name: 'database-password', secret: true, description: 'External PostgreSQL password (kept in a Kubernetes Secret).' },
+  { name: 'database-name', default: 'registry', description: 'Database of Harbor core.' },
+  { name: 'database-sslmode', default: 'disable', description: 'disable | require | verify-ca | verify-full.' },
+  // Redis
+  { name: 'redis-addr', description: 'External Redis as host:port. Empty: the chart\'s internal Redis (not for production).' },
+  { name: 'redis-username', description: 'Redis ACL user (optional).' },
+  { name: 'redis-password', secret: true, description: 'Redis password (kept in a Kubernetes Secret).' },
+  { name: 'redis-database-indexes', description: 'Redis database per component, e.g. core=10,jobservice=11,registry=12,trivy=14 (0-15, distinct). Unset ones keep the chart defaults.' },
+  // Harbor
+  { name: 'admin-password', secret: true, description: 'Harbor admin password (takes effect when Harbor first initialises its database). Required to deploy.' },
+  { name: 'trivy', default: 'false', description: 'Deploy the Trivy scanner.' },
+  { name: 'metrics', default: 'false', description: 'Enable Harbor\'s Prometheus metrics (adds the exporter).' },
+  { name: 'replicas', default: '1', description: 'Replicas of core, jobservice, registry, portal and nginx.' },
+  // Overrides
+  { name: 'values-files', description: 'Extra values files, one path per line (relative to the workspace). Override the generated values.' },
+  { name: 'values', description: 'Inline YAML values. Override generated values and values-files.' },
+  { name: 'set', description: 'One path=value per line (Helm --set syntax). Highest precedence.' },
+  { name: 'secrets-in-values', default: 'false', description: 'Put secrets into the chart values instead of Kubernetes Secrets referenced by existingSecret (not recommended: helm get values shows them).' },
+] as const satisfies readonly InputDefinition[];
+
+export type InputName = (typeof INPUTS)[number]['name'];
+
+export const SECRET_INPUTS: readonly InputName[] = INPUTS.filter((input): input is Extract<(typeof INPUTS)[number], { secret: true }> => 'secret' in input && input.secret === true).map((input) => input.name);
+
+export function inputDefault(name: InputName): string {
+  const definition: InputDefinition | undefined = INPUTS.find((input) => input.name === name);
+  return definition?.default ?? '';
+}
+
+export interface OutputDefinition {
+  name: string;
+  description: string;
+}
+
+export const OUTPUTS = [
+  { name: 'values-file', description: 'Path of the chart values file this run used or rendered (secrets masked in render mode).' },
+  { name: 'values-digest', description: 'sha256 of the values file: equal digests mean equal values.' },
+  { name: 'objects-file', description: 'Path of the objects deploy creates besides the chart (Secrets with their data replaced by its source, CFS volumes, VirtualService).' },
+] as const satisfies readonly OutputDefinition[];

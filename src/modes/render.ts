@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActionConfig } from '../inputs/config.js';
+import type { InputProblem } from '../inputs/problems.js';
+import { log } from '../report/log.js';
+import { setOutput } from '../report/outputs.js';
+import { redact } from '../report/redact.js';
+import { code, SummaryBuilder } from '../report/summary.js';
+import { buildHarborValues } from '../values/generate.js';
+import { manifestsYaml, objectsDeployCreates, valuesDigest, valuesYaml } from '../values/render.js';
+import { actionWorkDir } from './workdir.js';
+
+export interface RenderResult {
+  valuesFile: string;
+  valuesDigest: string;
+  objectsFile: string;
+}
+
+/**
+ * The PR preview: the values helm would get and the objects deploy would create, written to files
+ * and shown in the job summary. Needs no cluster and no credentials.
+ */
+export async function renderMode(config: ActionConfig, warnings: InputProblem[]): Promise<RenderResult> {
+  const harbor = buildHarborValues(config);
+  const directory = actionWorkDir(config.release);
+  // Secrets reach the values only with secrets-in-values; a preview shows them masked.
+  const valuesText = redact(valuesYaml(config, harbor));
+  const valuesFile = join(directory, 'values.yaml');
+  writeFileSync(valuesFile, valuesText, { mode: 0o600 });
+  const digest = valuesDigest(valuesText);
+  const objects = objectsDeployCreates(config, harbor);
+  const objectsFile = join(directory, 'objects.yaml');
+  writeFileSync(objectsFile, manifestsYaml(objects), { mode: 0o600 });
+  log.info(`Values for Harbor chart ${config.chart.version}: ${valuesFile} (${digest})`);
+  log.info(`Objects deploy creates besides the chart: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ') || 'none'} (${objectsFile})`);
+
+  setOutput('values-file', valuesFile);
+  setOutput('values-digest', digest);
+  setOutput('objects-file', objectsFile);
+
+  const summary = new SummaryBuilder()
+    .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: rendered values`)
+    .paragraph(
+      [
+        `Chart ${code(`${config.chart.reference}@${config.chart.version}`)}${config.chart.repository ? ` from ${config.chart.repository}` : ''}`,
+        `external URL ${config.externalUrl}`,
+        `values digest ${code(digest)}`,
+      ].join(' · '),
+    );
+  if (!harbor.contract.exact) summary.paragraph(`Value paths checked against chart ${harbor.contract.version}, the nearest version this action knows.`);
+  if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+  if (harbor.notes.length > 0) summary.heading('Notes', 3).list(harbor.notes);
+  summary
+    .heading('Where each value comes from', 3)
+    .table(
+      ['value', 'set to', 'from'],
+      [...harbor.provenance.entries()].map(([path, source]) => [code(path), code(JSON.stringify(valueAt(harbor.values, path)) ?? 'removed'), source]),
+    )
+    .heading('Objects deploy creates besides the chart', 3)
+    .table(
+      ['kind', 'name', 'purpose / keys'],
+      [
+        ...harbor.secrets.map((s) => ['Secret', code(s.name), `${s.purpose}: ${Object.keys(s.data).join(', ')}${s.generated ? ' (generated once, then kept)' : ''}`]),
+        ...objects.filter((o) => o.kind !== 'Secret').map((o) => [o.kind, code(o.metadata.name), describeObject(o.kind)]),
+      ],
+    )
+    .codeBlock('yaml', valuesText, 'values.yaml');
+  await summary.write();
+  return { valuesFile, valuesDigest: digest, objectsFile };
+}
+
+function valueAt(values: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), values);
+}
+
+function describeObject(kind: string): string {
+  switch (kind) {
+    case 'PersistentVolume':
+      return 'CFS (NFS) volume, ReadWriteMany, Retain';
+    case 'PersistentVolumeClaim':
+      return 'claim bound to that volume by name';
+    case 'VirtualService':
+      return 'routes the external host from the Istio gateway to the front Service on port 80';
+    default:
+      return '';
+  }
+}
