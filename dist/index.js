@@ -31452,6 +31452,12 @@ function inputDefault(name) {
     const definition = INPUTS.find((input) => input.name === name);
     return definition?.default ?? '';
 }
+const OUTPUTS = [
+    { name: 'values-file', description: 'Path of the chart values file this run used or rendered (secrets masked in render mode).' },
+    { name: 'values-digest', description: 'sha256 of the values file: equal digests mean equal values.' },
+    { name: 'summary-file', description: 'Path of a Markdown copy of the job summary (for a PR comment step: each step has its own step summary).' },
+    { name: 'objects-file', description: 'Path of the objects deploy creates besides the chart (Secrets with their data replaced by its source, CFS volumes, VirtualService).' },
+];
 
 ;// CONCATENATED MODULE: ./src/inputs/read.ts
 
@@ -35464,6 +35470,9 @@ function outputs_setOutput(name, value) {
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 
 
+
+
+
 /** A job summary in Markdown, scrubbed of secrets when written. */
 class SummaryBuilder {
     parts = [];
@@ -35495,11 +35504,19 @@ class SummaryBuilder {
     toMarkdown() {
         return redact_redact(this.parts.join('\n'));
     }
-    /** Appends to the step summary when the runner provides one (GITHUB_STEP_SUMMARY). */
-    async write() {
-        if (!process.env.GITHUB_STEP_SUMMARY)
-            return;
-        await summary.addRaw(this.toMarkdown(), true).write();
+    /**
+     * Appends to the step summary when the runner provides one (GITHUB_STEP_SUMMARY), and writes the
+     * same Markdown to a file whose path is the `summary-file` output: the step summary file is the
+     * step's own, so a later step (a PR comment) reads this copy.
+     */
+    async write(directory) {
+        const markdown = this.toMarkdown();
+        const file = (0,external_node_path_namespaceObject.join)(directory, 'summary.md');
+        (0,external_node_fs_namespaceObject.writeFileSync)(file, markdown, { mode: 0o600 });
+        outputs_setOutput('summary-file', file);
+        if (process.env.GITHUB_STEP_SUMMARY)
+            await summary.addRaw(markdown, true).write();
+        return file;
     }
 }
 function code(text) {
@@ -35823,9 +35840,22 @@ function virtualService(config, values) {
 
 
 /** Text forms of the values and of the objects deploy creates, as previews show them. */
-function valuesYaml(config, harbor) {
+function valuesYaml(config, values) {
     const header = `# Harbor chart ${config.chart.version} values for release ${config.release} in namespace ${config.namespace}, made by harbor-tke-action\n`;
-    return header + yaml.dump(harbor.values, { lineWidth: -1, noRefs: true, quotingType: '"' });
+    return header + yaml.dump(values, { lineWidth: -1, noRefs: true, quotingType: '"' });
+}
+/** The values with every secret masked, still valid YAML (masked before dumping, not after). */
+function redactValues(values) {
+    const scrub = (node) => {
+        if (typeof node === 'string')
+            return redact_redact(node);
+        if (Array.isArray(node))
+            return node.map(scrub);
+        if (node && typeof node === 'object')
+            return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, scrub(value)]));
+        return node;
+    };
+    return scrub(values);
 }
 /** The digest previews compare: the values as written (secrets, if any, already masked). */
 function valuesDigest(valuesText) {
@@ -35875,7 +35905,6 @@ function actionWorkDir(release) {
 
 
 
-
 /**
  * The PR preview: the values helm would get and the objects deploy would create, written to files
  * and shown in the job summary. Needs no cluster and no credentials.
@@ -35884,7 +35913,7 @@ async function renderMode(config, warnings) {
     const harbor = buildHarborValues(config);
     const directory = actionWorkDir(config.release);
     // Secrets reach the values only with secrets-in-values; a preview shows them masked.
-    const valuesText = redact_redact(valuesYaml(config, harbor));
+    const valuesText = valuesYaml(config, redactValues(harbor.values));
     const valuesFile = (0,external_node_path_namespaceObject.join)(directory, 'values.yaml');
     (0,external_node_fs_namespaceObject.writeFileSync)(valuesFile, valuesText, { mode: 0o600 });
     const digest = valuesDigest(valuesText);
@@ -35918,7 +35947,7 @@ async function renderMode(config, warnings) {
         ...objects.filter((o) => o.kind !== 'Secret').map((o) => [o.kind, code(o.metadata.name), describeObject(o.kind)]),
     ])
         .codeBlock('yaml', valuesText, 'values.yaml');
-    await summary.write();
+    await summary.write(directory);
     return { valuesFile, valuesDigest: digest, objectsFile };
 }
 function valueAt(values, path) {
@@ -35944,6 +35973,8 @@ function describeObject(kind) {
 
 
 
+const DNS_SAFE = /^[a-z0-9][a-z0-9.-]{0,52}$/;
+
 
 
 /** The action from inputs to outputs: validate everything first, then run the mode asked for. */
@@ -35954,7 +35985,7 @@ async function runAction(source = runnerInputs) {
         for (const warning of problems.warnings)
             log.warning(warning.message, warning.input);
         if (problems.errors.length > 0 || !config) {
-            await reportInvalidInputs(problems.errors, problems.warnings);
+            await reportInvalidInputs(problems.errors, problems.warnings, actionWorkDir(DNS_SAFE.test(raw.release) ? raw.release : 'invalid-inputs'));
             return;
         }
         await runMode(config, problems.warnings);
@@ -35973,13 +36004,13 @@ async function runMode(config, warnings) {
             throw new Error(`mode: ${config.mode} is not available in this version of harbor-tke-action yet; mode: render works (see the README's roadmap)`);
     }
 }
-async function reportInvalidInputs(errors, warnings) {
+async function reportInvalidInputs(errors, warnings, directory) {
     const message = formatInvalidInputs(errors);
     setFailed(redact_redact(message));
     const summary = new SummaryBuilder().heading('harbor-tke-action: the inputs need fixing').paragraph('Nothing was done: no cluster was contacted.').list(errors.map((e) => `**${e.input}**: ${e.message}`));
     if (warnings.length > 0)
         summary.heading('Warnings', 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
-    await summary.write();
+    await summary.write(directory);
 }
 
 

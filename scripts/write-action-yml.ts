@@ -1,7 +1,10 @@
-// Writes action.yml from src/inputs/definitions.ts, the single list of the action's inputs and
-// outputs. Run `npm run action-yml` after changing that list; a test fails while they differ.
-import { writeFileSync } from 'node:fs';
-import { renderActionYml } from '../src/inputs/action-yml.js';
+// Writes action.yml and the README's input/output tables from src/inputs/definitions.ts, the single
+// list of the action's inputs and outputs. Run `npm run action-yml` after changing that list; a test
+// fails while they differ.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { renderActionYml, renderReadmeTables } from '../src/inputs/action-yml.js';
 
 writeFileSync(new URL('../action.yml', import.meta.url), renderActionYml());
-console.log('action.yml written');
+const readme = new URL('../README.md', import.meta.url);
+writeFileSync(readme, renderReadmeTables(readFileSync(readme, 'utf8')));
+console.log('action.yml and README.md tables written');

@@ -4,6 +4,9 @@ import { formatInvalidInputs, type InputProblem } from './inputs/problems.js';
 import { readInputs, type InputSource, runnerInputs } from './inputs/read.js';
 import { validateInputs } from './inputs/validate.js';
 import { renderMode } from './modes/render.js';
+import { actionWorkDir } from './modes/workdir.js';
+
+const DNS_SAFE = /^[a-z0-9][a-z0-9.-]{0,52}$/;
 import { log } from './report/log.js';
 import { redact } from './report/redact.js';
 import { SummaryBuilder } from './report/summary.js';
@@ -15,7 +18,7 @@ export async function runAction(source: InputSource = runnerInputs): Promise<voi
     const { config, problems } = validateInputs(raw, { workspace: process.env.GITHUB_WORKSPACE || process.cwd() });
     for (const warning of problems.warnings) log.warning(warning.message, warning.input);
     if (problems.errors.length > 0 || !config) {
-      await reportInvalidInputs(problems.errors, problems.warnings);
+      await reportInvalidInputs(problems.errors, problems.warnings, actionWorkDir(DNS_SAFE.test(raw.release) ? raw.release : 'invalid-inputs'));
       return;
     }
     await runMode(config, problems.warnings);
@@ -35,10 +38,10 @@ async function runMode(config: ActionConfig, warnings: InputProblem[]): Promise<
   }
 }
 
-async function reportInvalidInputs(errors: InputProblem[], warnings: InputProblem[]): Promise<void> {
+async function reportInvalidInputs(errors: InputProblem[], warnings: InputProblem[], directory: string): Promise<void> {
   const message = formatInvalidInputs(errors);
   core.setFailed(redact(message));
   const summary = new SummaryBuilder().heading('harbor-tke-action: the inputs need fixing').paragraph('Nothing was done: no cluster was contacted.').list(errors.map((e) => `**${e.input}**: ${e.message}`));
   if (warnings.length > 0) summary.heading('Warnings', 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
-  await summary.write();
+  await summary.write(directory);
 }

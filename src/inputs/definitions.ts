@@ -78,5 +78,6 @@ export interface OutputDefinition {
 export const OUTPUTS = [
   { name: 'values-file', description: 'Path of the chart values file this run used or rendered (secrets masked in render mode).' },
   { name: 'values-digest', description: 'sha256 of the values file: equal digests mean equal values.' },
+  { name: 'summary-file', description: 'Path of a Markdown copy of the job summary (for a PR comment step: each step has its own step summary).' },
   { name: 'objects-file', description: 'Path of the objects deploy creates besides the chart (Secrets with their data replaced by its source, CFS volumes, VirtualService).' },
 ] as const satisfies readonly OutputDefinition[];

@@ -4,10 +4,9 @@ import type { ActionConfig } from '../inputs/config.js';
 import type { InputProblem } from '../inputs/problems.js';
 import { log } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
-import { redact } from '../report/redact.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { buildHarborValues } from '../values/generate.js';
-import { manifestsYaml, objectsDeployCreates, valuesDigest, valuesYaml } from '../values/render.js';
+import { manifestsYaml, objectsDeployCreates, redactValues, valuesDigest, valuesYaml } from '../values/render.js';
 import { actionWorkDir } from './workdir.js';
 
 export interface RenderResult {
@@ -24,7 +23,7 @@ export async function renderMode(config: ActionConfig, warnings: InputProblem[])
   const harbor = buildHarborValues(config);
   const directory = actionWorkDir(config.release);
   // Secrets reach the values only with secrets-in-values; a preview shows them masked.
-  const valuesText = redact(valuesYaml(config, harbor));
+  const valuesText = valuesYaml(config, redactValues(harbor.values));
   const valuesFile = join(directory, 'values.yaml');
   writeFileSync(valuesFile, valuesText, { mode: 0o600 });
   const digest = valuesDigest(valuesText);
@@ -65,7 +64,7 @@ export async function renderMode(config: ActionConfig, warnings: InputProblem[])
       ],
     )
     .codeBlock('yaml', valuesText, 'values.yaml');
-  await summary.write();
+  await summary.write(directory);
   return { valuesFile, valuesDigest: digest, objectsFile };
 }
 

@@ -1,4 +1,7 @@
 import * as core from '@actions/core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setOutput } from './outputs.js';
 import { redact } from './redact.js';
 
 /** A job summary in Markdown, scrubbed of secrets when written. */
@@ -37,10 +40,18 @@ export class SummaryBuilder {
     return redact(this.parts.join('\n'));
   }
 
-  /** Appends to the step summary when the runner provides one (GITHUB_STEP_SUMMARY). */
-  async write(): Promise<void> {
-    if (!process.env.GITHUB_STEP_SUMMARY) return;
-    await core.summary.addRaw(this.toMarkdown(), true).write();
+  /**
+   * Appends to the step summary when the runner provides one (GITHUB_STEP_SUMMARY), and writes the
+   * same Markdown to a file whose path is the `summary-file` output: the step summary file is the
+   * step's own, so a later step (a PR comment) reads this copy.
+   */
+  async write(directory: string): Promise<string> {
+    const markdown = this.toMarkdown();
+    const file = join(directory, 'summary.md');
+    writeFileSync(file, markdown, { mode: 0o600 });
+    setOutput('summary-file', file);
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+    return file;
   }
 }
 

@@ -4,13 +4,25 @@ import type { ActionConfig } from '../inputs/config.js';
 import { cfsObjects, virtualService, type KubeObject } from '../kube/manifests.js';
 import { redact } from '../report/redact.js';
 import type { HarborValues } from './generate.js';
+import type { Values } from './overrides.js';
 import type { ManagedSecret, SecretValueSource } from './secrets.js';
 
 /** Text forms of the values and of the objects deploy creates, as previews show them. */
 
-export function valuesYaml(config: ActionConfig, harbor: HarborValues): string {
+export function valuesYaml(config: ActionConfig, values: Values): string {
   const header = `# Harbor chart ${config.chart.version} values for release ${config.release} in namespace ${config.namespace}, made by harbor-tke-action\n`;
-  return header + yaml.dump(harbor.values, { lineWidth: -1, noRefs: true, quotingType: '"' });
+  return header + yaml.dump(values, { lineWidth: -1, noRefs: true, quotingType: '"' });
+}
+
+/** The values with every secret masked, still valid YAML (masked before dumping, not after). */
+export function redactValues(values: unknown): Values {
+  const scrub = (node: unknown): unknown => {
+    if (typeof node === 'string') return redact(node);
+    if (Array.isArray(node)) return node.map(scrub);
+    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, scrub(value)]));
+    return node;
+  };
+  return scrub(values) as Values;
 }
 
 /** The digest previews compare: the values as written (secrets, if any, already masked). */

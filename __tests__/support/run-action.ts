@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+
+/**
+ * Runs the committed bundle (dist/index.js, then dist/post.js) exactly as a GitHub runner does:
+ * INPUT_ variables for every input declared in action.yml (defaults included), and the runner's
+ * files for outputs, state and the job summary.
+ */
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface ActionRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  state: Record<string, string>;
+  runnerDir: string;
+  runnerTemp: string;
+  /** Everything the run wrote under RUNNER_TEMP, by path. */
+  files(): Map<string, string>;
+  post?: { exitCode: number; stdout: string; stderr: string };
+}
+
+export interface RunActionOptions {
+  workspace?: string;
+  env?: Record<string, string>;
+  /** Run the post step too, with the state the main step saved. */
+  post?: boolean;
+  nodePath?: string;
+}
+
+export function parseRunnerFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const body: string[] = [];
+      while (++i < lines.length && lines[i] !== heredoc[2]) body.push(lines[i]!);
+      result[heredoc[1]!] = body.join('\n');
+    } else if (line.includes('=')) {
+      result[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return result;
+}
+
+function spawnNode(nodePath: string, script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(nodePath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ exitCode: code ?? 1, stdout, stderr }));
+  });
+}
+
+function walk(directory: string, found = new Map<string, string>()): Map<string, string> {
+  for (const entry of readdirSync(directory)) {
+    const path = join(directory, entry);
+    if (statSync(path).isDirectory()) walk(path, found);
+    else found.set(path, readFileSync(path, 'utf8'));
+  }
+  return found;
+}
+
+export async function runAction(inputs: Record<string, string>, options: RunActionOptions = {}): Promise<ActionRun> {
+  const runnerDir = mkdtempSync(join(tmpdir(), 'action-run-'));
+  const runnerTemp = join(runnerDir, 'temp');
+  const toolCache = join(runnerDir, 'tool-cache');
+  mkdirSync(runnerTemp);
+  mkdirSync(toolCache);
+  const files = { GITHUB_OUTPUT: join(runnerDir, 'output'), GITHUB_STATE: join(runnerDir, 'state'), GITHUB_STEP_SUMMARY: join(runnerDir, 'summary.md') };
+  for (const file of Object.values(files)) writeFileSync(file, '');
+
+  const declared = (yaml.load(readFileSync(join(projectRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> }).inputs;
+  for (const name of Object.keys(inputs)) if (!(name in declared)) throw new Error(`test passes undeclared input ${name}`);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...files,
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_TOOL_CACHE: toolCache,
+    GITHUB_WORKSPACE: options.workspace ?? projectRoot,
+    GITHUB_ACTIONS: 'true',
+    ...options.env,
+  };
+  for (const [name, definition] of Object.entries(declared)) env[`INPUT_${name.toUpperCase()}`] = inputs[name] ?? definition.default ?? '';
+
+  const nodePath = options.nodePath ?? process.execPath;
+  const cwd = options.workspace ?? projectRoot;
+  const main = await spawnNode(nodePath, join(projectRoot, 'dist', 'index.js'), env, cwd);
+  const state = parseRunnerFile(readFileSync(files.GITHUB_STATE, 'utf8'));
+  let post: ActionRun['post'];
+  if (options.post) {
+    const stateEnv = Object.fromEntries(Object.entries(state).map(([key, value]) => [`STATE_${key}`, value]));
+    post = await spawnNode(nodePath, join(projectRoot, 'dist', 'post.js'), { ...env, ...stateEnv }, cwd);
+  }
+  return {
+    ...main,
+    outputs: parseRunnerFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    state,
+    runnerDir,
+    runnerTemp,
+    files: () => walk(runnerTemp),
+    post,
+  };
+}
+
+/** The log as a user reads it: the runner consumes ::add-mask:: lines, they are never shown. */
+export function visibleLog(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n');
+}
+
+/** Values registered with the runner's masker (::add-mask::). */
+export function maskedValues(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('::add-mask::'))
+    .map((line) => line.slice('::add-mask::'.length));
+}
