@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../__tests__/support/run-action.js';
+import { seedInputs } from '../__tests__/support/seed.js';
+import type { BenchRow, BenchSuite } from './types.js';
+
+/** Median wall time of a command over several runs, in ms. */
+function medianMs(runs: number, command: () => void): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    command();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/**
+ * Render mode through the bundle (a PR preview's whole cost on the runner), against the cost of
+ * starting Node.js at all, measured in the same run.
+ */
+export const benchRender: BenchSuite = async () => {
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'bench-render-'));
+  const output = join(runnerTemp, 'output');
+  const summary = join(runnerTemp, 'summary');
+  writeFileSync(output, '');
+  writeFileSync(summary, '');
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, RUNNER_TEMP: runnerTemp, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: projectRoot };
+  for (const [name, value] of Object.entries(seedInputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const bareNode = medianMs(7, () => spawnSync(process.execPath, ['-e', ''], { env }));
+  const render = medianMs(7, () => {
+    const result = spawnSync(process.execPath, [join(projectRoot, 'dist', 'index.js')], { env });
+    if (result.status !== 0) throw new Error(`render failed: ${result.stdout}`);
+  });
+  const rows: BenchRow[] = [
+    { name: 'render mode, seed configuration (dist/index.js, whole process)', value: Math.round(render), unit: 'ms', baseline: { name: 'node -e "" (process start)', value: Math.round(bareNode) } },
+  ];
+  return rows;
+};
