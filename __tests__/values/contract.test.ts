@@ -62,7 +62,7 @@ const configurations: Record<string, Record<string, string>> = {
 
 function emittedPaths(inputs: Record<string, string>, version: string): string[] | undefined {
   const indexes = inputs['redis-database-indexes'];
-  const adjusted = { ...inputs, 'chart-version': version };
+  const adjusted: Record<string, string> = { ...inputs, 'chart-version': version };
   // harbor= and cache-layer= exist from chart 1.13 on; validation refuses them earlier.
   if (indexes && !contractFor(version).paths.has('redis.external.harborDatabaseIndex')) adjusted['redis-database-indexes'] = 'jobservice=11,registry=12,trivy=14';
   const { config, problems } = validate(adjusted);
