@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: suites that start real servers and binaries run better a few at a time.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './scripts/closing-line-reporter.js'],
   },
 });
