@@ -1,8 +1,9 @@
 // npm run bench: every benchmark suite, one table, ratios against baselines measured in this run.
 import { benchRender } from './render.js';
+import { benchTools } from './tools.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
-const suites: Record<string, BenchSuite> = { render: benchRender };
+const suites: Record<string, BenchSuite> = { render: benchRender, tools: benchTools };
 const only = process.argv.slice(2);
 
 function format(row: BenchRow): string[] {

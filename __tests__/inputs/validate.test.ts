@@ -153,7 +153,7 @@ describe('input validation', () => {
   it('requires the secrets to deploy, but not to render', () => {
     const inputs = { ...minimal, 'database-host': 'pg.db' };
     expect(errorsOf(validate(inputs))).toEqual([]);
-    expect(errorsOf(validate({ ...inputs, mode: 'deploy' })).map((e) => e.split(':')[0])).toEqual(['cos-secret-id', 'cos-secret-key', 'database-password', 'admin-password']);
+    expect(errorsOf(validate({ ...inputs, mode: 'deploy' })).map((e) => e.split(':')[0])).toEqual(['cos-secret-id', 'cos-secret-key', 'database-password', 'admin-password', 'kubeconfig']);
   });
 
   it('reports YAML errors in values-files and values with the file and line', () => {

@@ -1,17 +1,75 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
-import { maskedValues, projectRoot, runAction, type ActionRun } from '../support/run-action.js';
+import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
+import { maskedValues, projectRoot, runAction as runBundle, type ActionRun, type RunActionOptions } from '../support/run-action.js';
+import type { ToolMirror } from '../support/tool-mirror/server.js';
 import { findLeaks } from '../support/secret-scan.js';
 import { seedAsWritten, seedInputs, seedSecrets } from '../support/seed.js';
+
+let binaries: ToolMirror;
+let charts: ToolMirror;
+let toolCache: string;
+
+beforeAll(async () => {
+  binaries = await startBinaryMirror();
+  charts = await startChartRepository();
+});
+afterAll(async () => {
+  await binaries?.close();
+  await charts?.close();
+});
+
+function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, args, { cwd: projectRoot, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
+  });
+}
+
+/** The bundle with helm and the chart served from 127.0.0.1, and one tool cache for the file. */
+async function runAction(inputs: Record<string, string>, options: RunActionOptions = {}): Promise<ActionRun> {
+  const run = await runBundle({ 'helm-mirror': binaries.url, 'chart-repo': charts.url, ...inputs }, { toolCache, ...options });
+  toolCache ??= join(run.runnerDir, 'tool-cache');
+  return run;
+}
 
 /** Render mode through the committed bundle, with INPUT_ variables as the runner sets them. */
 describe('render mode (dist/index.js as a runner runs it)', () => {
   let run: ActionRun;
   beforeAll(async () => {
     run = await runAction(seedInputs, { post: true });
+  });
+
+  it('renders the chart from the chart repository with the installed helm, and lists its objects', () => {
+    const manifests = readFileSync(run.outputs['manifests-file']!, 'utf8');
+    expect(manifests).toContain('name: registry-harbor-core');
+    expect(run.outputs['helm-version']).toBe('v4.1.4');
+    expect(charts.requests).toContain('/index.yaml');
+    expect(run.summary).toContain('### Objects the chart renders (10)');
+    expect(run.summary).toContain('| Deployment | `registry-harbor-registry` |');
+  });
+
+  it('carries on without manifests, with a warning, when the chart cannot be fetched', async () => {
+    const offline = await runAction({ ...seedInputs, 'chart-repo': 'http://127.0.0.1:9' });
+    expect(offline.exitCode).toBe(0);
+    expect(offline.outputs['values-digest']).toBe(run.outputs['values-digest']);
+    expect(offline.outputs['manifests-file']).toBeUndefined();
+    expect(offline.stdout).toMatch(/::warning title=helm template::Manifests not rendered \(the values are\): chart harbor/);
+  });
+
+  it('fails closed when the helm download does not match its checksum', async () => {
+    const tampered = await runAction({ ...seedInputs, 'helm-sha256': '0'.repeat(64) }, { toolCache: undefined });
+    expect(tampered.exitCode).toBe(1);
+    expect(tampered.stdout).toMatch(/::error::.*helm-sha256/);
+    expect(tampered.outputs['manifests-file']).toBeUndefined();
   });
 
   it('succeeds and sets the outputs', () => {
@@ -91,20 +149,27 @@ describe('invalid inputs through the bundle', () => {
     expect(findLeaks(run, Object.values(seedSecrets))).toEqual([]);
   });
 
-  it('says that deploy is not in this version yet instead of pretending', async () => {
-    const run = await runAction({ ...seedInputs, mode: 'deploy' });
+  it('asks for a cluster before deploying, naming the input', async () => {
+    const run = await runAction({ ...seedInputs, mode: 'deploy' }, { env: { KUBECONFIG: '' } });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/::error::mode: deploy is not available in this version/);
+    expect(run.stdout).toMatch(/::error::1 input problem; nothing was done:%0A {2}- kubeconfig: no kubeconfig input and KUBECONFIG is not set/);
   });
 });
 
 describe('the local runner (npm start)', () => {
-  it('runs the example inputs through the bundle and prints outputs and summary', () => {
-    const result = spawnSync(process.execPath, [join(projectRoot, 'bin', 'local-run.js'), join('examples', 'inputs', 'render-seed.yml')], { cwd: projectRoot, encoding: 'utf8' });
+  it('runs the example inputs through the bundle and prints outputs and summary', async () => {
+    // The example as it is, with helm and the chart from this machine instead of the internet.
+    const inputsFile = join(mkdtempSync(join(tmpdir(), 'local-run-')), 'inputs.yml');
+    writeFileSync(inputsFile, `${readFileSync(join(projectRoot, 'examples', 'inputs', 'render-seed.yml'), 'utf8')}\nhelm-mirror: ${binaries.url}\nchart-repo: ${charts.url}\n`);
+    // Asynchronously: this process serves the mirror and the chart repository.
+    const result = await runNode([join(projectRoot, 'bin', 'local-run.js'), inputsFile], { ...process.env, RUNNER_TOOL_CACHE: join(dirname(inputsFile), 'tool-cache') });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/── outputs\nvalues-file: .*values\.yaml\nvalues-digest: sha256:[0-9a-f]{64}/);
+    const outputs = result.stdout.slice(result.stdout.indexOf('── outputs'), result.stdout.indexOf('── job summary'));
+    expect(outputs).toMatch(/^values-file: .*values\.yaml$/m);
+    expect(outputs).toMatch(/^values-digest: sha256:[0-9a-f]{64}$/m);
     expect(result.stdout).toContain('── job summary\n## Harbor `registry` in `registry`: rendered values');
+    expect(result.stdout).toMatch(/manifests-file: .*manifests\.yaml/);
     expect(result.stdout).not.toContain('::');
   });
 

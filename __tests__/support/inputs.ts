@@ -3,8 +3,8 @@ import { validateInputs, type ValidationResult } from '../../src/inputs/validate
 import { projectRoot } from './run-action.js';
 
 /** Validates a map of inputs as the action would, with the declared defaults applied. */
-export function validate(inputs: Record<string, string>, workspace = projectRoot): ValidationResult {
-  return validateInputs(readInputs(inputsFromMap(inputs)), { workspace });
+export function validate(inputs: Record<string, string>, workspace = projectRoot, env: NodeJS.ProcessEnv = {}): ValidationResult {
+  return validateInputs(readInputs(inputsFromMap(inputs)), { workspace, env });
 }
 
 export function errorsOf(result: ValidationResult): string[] {

@@ -32,6 +32,8 @@ export interface RunActionOptions {
   /** Run the post step too, with the state the main step saved. */
   post?: boolean;
   nodePath?: string;
+  /** RUNNER_TOOL_CACHE to use (shared between runs of a test file); default: a new one per run. */
+  toolCache?: string;
 }
 
 export function parseRunnerFile(text: string): Record<string, string> {
@@ -75,9 +77,9 @@ function walk(directory: string, found = new Map<string, string>()): Map<string,
 export async function runAction(inputs: Record<string, string>, options: RunActionOptions = {}): Promise<ActionRun> {
   const runnerDir = mkdtempSync(join(tmpdir(), 'action-run-'));
   const runnerTemp = join(runnerDir, 'temp');
-  const toolCache = join(runnerDir, 'tool-cache');
+  const toolCache = options.toolCache ?? join(runnerDir, 'tool-cache');
   mkdirSync(runnerTemp);
-  mkdirSync(toolCache);
+  mkdirSync(toolCache, { recursive: true });
   const files = { GITHUB_OUTPUT: join(runnerDir, 'output'), GITHUB_STATE: join(runnerDir, 'state'), GITHUB_STEP_SUMMARY: join(runnerDir, 'summary.md') };
   for (const file of Object.values(files)) writeFileSync(file, '');
 
@@ -85,7 +87,8 @@ export async function runAction(inputs: Record<string, string>, options: RunActi
   for (const name of Object.keys(inputs)) if (!(name in declared)) throw new Error(`test passes undeclared input ${name}`);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    // A home of its own: helm and kubectl keep caches there.
+    HOME: runnerDir,
     ...files,
     RUNNER_TEMP: runnerTemp,
     RUNNER_TOOL_CACHE: toolCache,

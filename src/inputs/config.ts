@@ -64,6 +64,26 @@ export interface ValuesOverride {
   values: Record<string, unknown>;
 }
 
+export interface ToolChoice {
+  version: string;
+  mirror: string;
+  sha256?: string;
+}
+
+export interface DeploySettings {
+  /** Kubeconfig content from the input (decoded); undefined: use the runner's KUBECONFIG file. */
+  kubeconfigContent?: string;
+  kubeconfigFile?: string;
+  kubeContext?: string;
+  timeoutMs: number;
+  rollbackOnFailure: boolean;
+  stuckRelease: 'fail' | 'rollback';
+  historyMax: number;
+  forceUpgrade: boolean;
+  cfsPrepare: boolean;
+  cfsPrepareImage: string;
+}
+
 export interface ActionConfig {
   mode: Mode;
   release: string;
@@ -81,4 +101,7 @@ export interface ActionConfig {
   /** In precedence order, lowest first: values-files, then values, then set. */
   overrides: ValuesOverride[];
   secretsInValues: boolean;
+  tools: { helm: ToolChoice; kubectl: ToolChoice };
+  /** Present in the modes that reach a cluster (deploy, diff). */
+  deploy?: DeploySettings;
 }

@@ -59,6 +59,23 @@ export const INPUTS = [
   { name: 'values', description: 'Inline YAML values. Override generated values and values-files.' },
   { name: 'set', description: 'One path=value per line (Helm --set syntax). Highest precedence.' },
   { name: 'secrets-in-values', default: 'false', description: 'Put secrets into the chart values instead of Kubernetes Secrets referenced by existingSecret (not recommended: helm get values shows them).' },
+  // Tools
+  { name: 'helm-version', default: 'v4.1.4', description: 'Helm to install: an exact version (v4.1.4), latest, or a major line (4.x). latest never crosses to another major than the default\'s.' },
+  { name: 'kubectl-version', default: 'v1.34.5', description: 'kubectl to install: an exact version, latest, or a minor line (1.34.x is not supported: give an exact version or latest).' },
+  { name: 'helm-mirror', default: 'https://get.helm.sh', description: 'Where Helm archives are downloaded from (official layout), e.g. a mirror for China-region runners.' },
+  { name: 'kubectl-mirror', default: 'https://dl.k8s.io/release', description: 'Where kubectl is downloaded from (official layout).' },
+  { name: 'helm-sha256', description: 'Pinned SHA-256 of the Helm archive: overrides the mirror\'s checksum file (required for a mirror without one).' },
+  { name: 'kubectl-sha256', description: 'Pinned SHA-256 of the kubectl binary: overrides the mirror\'s checksum file.' },
+  // Cluster and deploy
+  { name: 'kubeconfig', secret: true, description: 'Kubeconfig content, plain or base64. Empty: the runner\'s KUBECONFIG. Written to a private file that the post step removes.' },
+  { name: 'kube-context', description: 'Context of the kubeconfig to use (default: its current-context).' },
+  { name: 'timeout', default: '10m', description: 'How long deploy waits for Harbor to become ready (e.g. 10m, 90s).' },
+  { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready.' },
+  { name: 'stuck-release', default: 'fail', description: 'A release left pending by a cancelled run: fail (explain and stop) or rollback (to the last deployed revision, then deploy).' },
+  { name: 'history-max', default: '10', description: 'Release revisions Helm keeps.' },
+  { name: 'force-upgrade', default: 'false', description: 'Upgrade even when nothing drifted.' },
+  { name: 'cfs-prepare', default: 'true', description: 'Before deploying, run a short Job that creates the CFS directories owned by Harbor\'s user (10000), as the seed article warns Harbor will not start otherwise.' },
+  { name: 'cfs-prepare-image', default: 'busybox:1.36', description: 'Image of the CFS preparation Job (needs sh, mkdir, chown).' },
 ] as const satisfies readonly InputDefinition[];
 
 export type InputName = (typeof INPUTS)[number]['name'];
@@ -80,4 +97,14 @@ export const OUTPUTS = [
   { name: 'values-digest', description: 'sha256 of the values file: equal digests mean equal values.' },
   { name: 'summary-file', description: 'Path of a Markdown copy of the job summary (for a PR comment step: each step has its own step summary).' },
   { name: 'objects-file', description: 'Path of the objects deploy creates besides the chart (Secrets with their data replaced by its source, CFS volumes, VirtualService).' },
+  { name: 'manifests-file', description: 'Path of the chart\'s rendered manifests (render mode, when the chart can be fetched).' },
+  { name: 'helm-path', description: 'Path of the installed helm binary.' },
+  { name: 'kubectl-path', description: 'Path of the installed kubectl binary (deploy and diff modes).' },
+  { name: 'helm-version', description: 'Helm version installed (resolved, e.g. v4.1.4).' },
+  { name: 'kubectl-version', description: 'kubectl version installed (resolved).' },
+  { name: 'revision', description: 'Release revision after the deploy.' },
+  { name: 'status', description: 'Release status after the deploy (deployed, failed, …).' },
+  { name: 'chart-version', description: 'Chart version of the deployed release.' },
+  { name: 'app-version', description: 'Harbor version of the deployed release.' },
+  { name: 'front-service', description: 'The Service in front of Harbor, as namespace/name:port.' },
 ] as const satisfies readonly OutputDefinition[];

@@ -4,7 +4,9 @@ import yaml from 'js-yaml';
 import { compareChartVersions, isSupportedChartVersion, NEWEST_KNOWN_CHART, OLDEST_SUPPORTED_CHART, parseChartVersion } from '../values/chart-version.js';
 import { contractFor, isReadByChart, leafPaths } from '../values/contract.js';
 import { dottedPath, OverrideSyntaxError, parseSetLines, parseValuesYaml, setAssignmentsToValues } from '../values/overrides.js';
-import type { ActionConfig, ChartSource, CosStorage, ExposeType, ExternalRedis, Mode, RedisComponent, SslMode, ValuesOverride } from './config.js';
+import { checkToolVersionSpec } from '../tools/versions.js';
+import type { ActionConfig, ChartSource, CosStorage, DeploySettings, ExposeType, ExternalRedis, Mode, RedisComponent, SslMode, ValuesOverride } from './config.js';
+import { validateKubeconfig } from './kubeconfig.js';
 import {
   bucketHasAppId,
   classifyEndpointHost,
@@ -21,6 +23,8 @@ import type { RawInputs } from './read.js';
 export interface ValidationContext {
   /** Where relative paths (values-files, a local chart) are resolved: GITHUB_WORKSPACE on a runner. */
   workspace: string;
+  /** The process environment (KUBECONFIG). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ValidationResult {
@@ -98,9 +102,25 @@ export function validateInputs(raw: RawInputs, context: ValidationContext): Vali
   }
 
   const overrides = validateOverrides(problems, raw, context, contract);
+  const tools = validateTools(problems, raw);
+  const deploy = needsSecrets ? validateDeploy(problems, raw, context.env ?? process.env) : undefined;
 
   const complete =
-    problems.errors.length === 0 && mode && chart && external && expose && storage && database && redis && trivy !== undefined && metrics !== undefined && replicas !== undefined && secretsInValues !== undefined && overrides;
+    problems.errors.length === 0 &&
+    mode &&
+    chart &&
+    external &&
+    expose &&
+    storage &&
+    database &&
+    redis &&
+    trivy !== undefined &&
+    metrics !== undefined &&
+    replicas !== undefined &&
+    secretsInValues !== undefined &&
+    overrides &&
+    tools &&
+    (deploy || !needsSecrets);
   if (!complete) return { problems };
   return {
     problems,
@@ -120,7 +140,78 @@ export function validateInputs(raw: RawInputs, context: ValidationContext): Vali
       harbor: { adminPassword, trivy, metrics, replicas },
       overrides,
       secretsInValues,
+      tools,
+      deploy,
     },
+  };
+}
+
+function validateTools(problems: InputProblems, raw: RawInputs): ActionConfig['tools'] | undefined {
+  let ok = true;
+  const choice = (tool: 'helm' | 'kubectl') => {
+    const version = raw[`${tool}-version`];
+    const versionProblem = checkToolVersionSpec(version, `${tool}-version`);
+    if (versionProblem) {
+      problems.error(`${tool}-version`, versionProblem.replace(new RegExp(`^${tool}-version `), ''));
+      ok = false;
+    }
+    const mirror = raw[`${tool}-mirror`].replace(/\/+$/, '');
+    if (!/^https?:\/\/[^\s/]+/.test(mirror)) {
+      problems.error(`${tool}-mirror`, `"${mirror}" is not an http(s) URL`);
+      ok = false;
+    }
+    const sha256 = raw[`${tool}-sha256`].toLowerCase() || undefined;
+    if (sha256 && !/^[0-9a-f]{64}$/.test(sha256)) {
+      problems.error(`${tool}-sha256`, 'must be 64 hexadecimal characters (the SHA-256 of the download)');
+      ok = false;
+    }
+    return { version, mirror, sha256 };
+  };
+  const helm = choice('helm');
+  const kubectl = choice('kubectl');
+  return ok ? { helm, kubectl } : undefined;
+}
+
+/** "10m", "90s", "1h30m", "2m30s". */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  if (!match || text.trim() === '' || !match.slice(1).some(Boolean)) return undefined;
+  const [, hours, minutes, seconds] = match.map((part) => Number(part ?? 0));
+  return ((hours! * 60 + minutes!) * 60 + seconds!) * 1000;
+}
+
+function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.ProcessEnv): DeploySettings | undefined {
+  const kubeconfig = validateKubeconfig(problems, raw.kubeconfig, raw['kube-context'], env);
+  const timeoutMs = parseDuration(raw.timeout);
+  if (timeoutMs === undefined || timeoutMs < 1000) problems.error('timeout', `"${raw.timeout}" is not a duration of a second or more, e.g. 10m, 90s or 1h`);
+  const rollbackOnFailure = bool(problems, 'rollback-on-failure', raw['rollback-on-failure']);
+  const stuckRelease = oneOf(problems, 'stuck-release', raw['stuck-release'], ['fail', 'rollback'] as const);
+  const historyMax = integer(problems, 'history-max', raw['history-max'], 0, 1000);
+  const forceUpgrade = bool(problems, 'force-upgrade', raw['force-upgrade']);
+  const cfsPrepare = bool(problems, 'cfs-prepare', raw['cfs-prepare']);
+  if (!raw['cfs-prepare-image']) problems.error('cfs-prepare-image', 'must name an image with sh, mkdir and chown, e.g. busybox:1.36');
+  if (
+    !kubeconfig ||
+    timeoutMs === undefined ||
+    rollbackOnFailure === undefined ||
+    !stuckRelease ||
+    historyMax === undefined ||
+    forceUpgrade === undefined ||
+    cfsPrepare === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    kubeconfigContent: kubeconfig.content,
+    kubeconfigFile: kubeconfig.file,
+    kubeContext: raw['kube-context'] || undefined,
+    timeoutMs,
+    rollbackOnFailure,
+    stuckRelease,
+    historyMax,
+    forceUpgrade,
+    cfsPrepare,
+    cfsPrepareImage: raw['cfs-prepare-image'],
   };
 }
 

@@ -7,12 +7,46 @@ import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { buildHarborValues } from '../values/generate.js';
 import { manifestsYaml, objectsDeployCreates, redactValues, valuesDigest, valuesYaml } from '../values/render.js';
+import { ChartUnavailableError, templateChart, type RenderedObject } from '../helm/template.js';
+import { installHelm, ToolInstallError } from '../tools/install.js';
 import { actionWorkDir } from './workdir.js';
 
 export interface RenderResult {
   valuesFile: string;
   valuesDigest: string;
   objectsFile: string;
+  manifests?: { file: string; objects: RenderedObject[] };
+}
+
+/** Manifests need helm and the chart: both may be out of reach in a preview, the values are not. */
+type ManifestsOutcome = { rendered: { manifestsFile: string; objects: RenderedObject[] } } | { skipped: string };
+
+async function renderManifests(config: ActionConfig, valuesFile: string, directory: string): Promise<ManifestsOutcome> {
+  let helm;
+  try {
+    helm = await installHelm(config.tools.helm);
+  } catch (error) {
+    if (error instanceof ToolInstallError && error.unreachable) return { skipped: `helm could not be downloaded: ${error.message}` };
+    throw error;
+  }
+  setOutput('helm-path', helm.path);
+  setOutput('helm-version', helm.version);
+  try {
+    const rendered = await templateChart({
+      helmPath: helm.path,
+      release: config.release,
+      namespace: config.namespace,
+      chart: config.chart.reference,
+      chartRepo: config.chart.repository,
+      chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
+      valuesFiles: [valuesFile],
+      outputFile: join(directory, 'manifests.yaml'),
+    });
+    return { rendered };
+  } catch (error) {
+    if (error instanceof ChartUnavailableError) return { skipped: error.message };
+    throw error;
+  }
 }
 
 /**
@@ -32,6 +66,13 @@ export async function renderMode(config: ActionConfig, warnings: InputProblem[])
   writeFileSync(objectsFile, manifestsYaml(objects), { mode: 0o600 });
   log.info(`Values for Harbor chart ${config.chart.version}: ${valuesFile} (${digest})`);
   log.info(`Objects deploy creates besides the chart: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ') || 'none'} (${objectsFile})`);
+  const manifests = await renderManifests(config, valuesFile, directory);
+  if ('rendered' in manifests) {
+    setOutput('manifests-file', manifests.rendered.manifestsFile);
+    log.info(`Chart rendered: ${manifests.rendered.objects.length} objects (${manifests.rendered.manifestsFile})`);
+  } else {
+    log.warning(`Manifests not rendered (the values are): ${manifests.skipped}`, 'helm template');
+  }
 
   setOutput('values-file', valuesFile);
   setOutput('values-digest', digest);
@@ -64,8 +105,23 @@ export async function renderMode(config: ActionConfig, warnings: InputProblem[])
       ],
     )
     .codeBlock('yaml', valuesText, 'values.yaml');
+  if ('rendered' in manifests) {
+    summary
+      .heading(`Objects the chart renders (${manifests.rendered.objects.length})`, 3)
+      .table(
+        ['kind', 'name'],
+        manifests.rendered.objects.map((o) => [o.kind, code(o.namespace && o.namespace !== config.namespace ? `${o.namespace}/${o.name}` : o.name)]),
+      );
+  } else {
+    summary.heading('Chart manifests', 3).paragraph(`Not rendered: ${manifests.skipped}`);
+  }
   await summary.write(directory);
-  return { valuesFile, valuesDigest: digest, objectsFile };
+  return {
+    valuesFile,
+    valuesDigest: digest,
+    objectsFile,
+    manifests: 'rendered' in manifests ? { file: manifests.rendered.manifestsFile, objects: manifests.rendered.objects } : undefined,
+  };
 }
 
 function valueAt(values: Record<string, unknown>, path: string): unknown {

@@ -1,0 +1,3 @@
+{{- define "tiny.fullname" -}}
+{{- printf "%s-tiny" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
