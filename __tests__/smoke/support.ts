@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+
+export const USERNAME = 'admin';
+export const PASSWORD = 'Smoke-Pa55word!';
+export const REPOSITORY = 'library/harbor-smoke';
+const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json';
+
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'smoke-work-'));
+}
+
+/** Collects what the action writes to the job log (@actions/core writes to stdout), runner commands aside. */
+export function captureJobLog(): { lines: () => string[]; restore: () => void } {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+  return {
+    lines: () =>
+      written
+        .join('')
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::')),
+    restore: () => spy.mockRestore(),
+  };
+}
+
+/** Every form the password could leak in: as is, and inside a Basic header. */
+export function passwordForms(username = USERNAME, password = PASSWORD): string[] {
+  return [password, Buffer.from(`${username}:${password}`).toString('base64'), Buffer.from(password).toString('base64')];
+}
+
+/**
+ * Reads a manifest from the registry independently of the code under test: token from the
+ * front's token service (when it has one), GET with an Accept of the manifest types.
+ */
+export async function fetchManifest(registryUrl: string, reference: string, repository = REPOSITORY): Promise<{ status: number; digest?: string }> {
+  const basic = `Basic ${Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64')}`;
+  let authorization = basic;
+  const tokenAnswer = await fetch(`${registryUrl}/service/token?service=harbor-registry&scope=repository:${repository}:pull`, { headers: { Authorization: basic } });
+  if (tokenAnswer.status === 200) authorization = `Bearer ${((await tokenAnswer.json()) as { token: string }).token}`;
+  const answer = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { headers: { Authorization: authorization, Accept: MANIFEST_TYPES } });
+  if (answer.status !== 200) return { status: answer.status };
+  const body = Buffer.from(await answer.arrayBuffer());
+  return { status: 200, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` };
+}

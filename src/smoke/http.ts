@@ -1,0 +1,98 @@
+import { log } from '../report/log.js';
+
+/** One answer from the registry, read whole (smoke test bodies are a few hundred bytes). */
+export interface RegistryAnswer {
+  method: string;
+  url: URL;
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  /** `errors[0].code` of a distribution error body (UNKNOWN, BLOB_UPLOAD_UNKNOWN, NAME_UNKNOWN...). */
+  errorCode?: string;
+}
+
+/** The request never got an answer: reset, refused, timed out, or TLS failed. */
+export class NetworkFailure extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: URL,
+    readonly code: string,
+    readonly isTls: boolean,
+  ) {
+    super(`${method} ${describePath(url)}: ${code}`);
+    this.name = 'NetworkFailure';
+  }
+}
+
+export interface RegistryRequest {
+  headers?: Record<string, string>;
+  body?: Buffer;
+}
+
+const TLS_ERROR = /CERT|TLS|SSL|EPROTO|self[- ]signed|certificate/i;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Every request of the native client goes through here: it is counted, timed out, and logged as
+ * one line (method, path without the upload state, status, registry error code).
+ */
+export class RegistryHttp {
+  requests = 0;
+  bytesUploaded = 0;
+
+  constructor(private readonly remainingMs: () => number) {}
+
+  async send(step: string, method: string, url: URL, request: RegistryRequest = {}): Promise<RegistryAnswer> {
+    this.requests += 1;
+    if (request.body) this.bytesUploaded += request.body.length;
+    const timeoutMs = Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, this.remainingMs()));
+    let response: Response;
+    let body: Buffer;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: request.headers,
+        body: request.body ? new Uint8Array(request.body) : undefined,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // Inside the try: a connection dropped or timed out while the body arrives is no answer either.
+      body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      const code = networkErrorCode(error);
+      log.info(`${step}: ${method} ${describePath(url)} → no answer (${code})`);
+      throw new NetworkFailure(method, url, code, TLS_ERROR.test(code));
+    }
+    const answer: RegistryAnswer = { method, url, status: response.status, headers: response.headers, body, errorCode: registryErrorCode(body) };
+    log.info(`${step}: ${method} ${describePath(url)} → ${response.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`);
+    return answer;
+  }
+}
+
+/** The path, with only the digest of the query: `_state` is an opaque signed blob, tokens never belong in logs. */
+export function describePath(url: URL): string {
+  const digest = url.searchParams.get('digest');
+  return `${url.pathname}${digest ? `?digest=${digest}` : ''}`;
+}
+
+export function describeAnswer(answer: RegistryAnswer): string {
+  return `${answer.method} ${describePath(answer.url)} → ${answer.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`;
+}
+
+function registryErrorCode(body: Buffer): string | undefined {
+  if (body.length === 0 || body[0] !== 0x7b /* { */) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { errors?: Array<{ code?: unknown }> };
+    const code = parsed.errors?.[0]?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function networkErrorCode(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timeout';
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
