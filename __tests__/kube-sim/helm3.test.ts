@@ -1,0 +1,3 @@
+import { describeHelmLifecycle } from './helm-lifecycle.js';
+
+describeHelmLifecycle(3);
