@@ -3,7 +3,9 @@ import type { ActionConfig } from './inputs/config.js';
 import { formatInvalidInputs, type InputProblem } from './inputs/problems.js';
 import { readInputs, type InputSource, runnerInputs } from './inputs/read.js';
 import { validateInputs } from './inputs/validate.js';
+import { deployMode } from './modes/deploy.js';
 import { renderMode } from './modes/render.js';
+import { standaloneMode } from './modes/standalone.js';
 import { actionWorkDir } from './modes/workdir.js';
 
 const DNS_SAFE = /^[a-z0-9][a-z0-9.-]{0,52}$/;
@@ -15,13 +17,14 @@ import { SummaryBuilder } from './report/summary.js';
 export async function runAction(source: InputSource = runnerInputs): Promise<void> {
   try {
     const raw = readInputs(source);
-    const { config, problems } = validateInputs(raw, { workspace: process.env.GITHUB_WORKSPACE || process.cwd() });
+    const { config, standalone, problems } = validateInputs(raw, { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), env: process.env });
     for (const warning of problems.warnings) log.warning(warning.message, warning.input);
-    if (problems.errors.length > 0 || !config) {
+    if (problems.errors.length > 0 || !(config || standalone)) {
       await reportInvalidInputs(problems.errors, problems.warnings, actionWorkDir(DNS_SAFE.test(raw.release) ? raw.release : 'invalid-inputs'));
       return;
     }
-    await runMode(config, problems.warnings);
+    if (standalone) await standaloneMode(standalone);
+    else await runMode(config!, problems.warnings);
   } catch (error) {
     core.setFailed(redact(error instanceof Error ? error.message : String(error)));
   }
@@ -33,8 +36,10 @@ async function runMode(config: ActionConfig, warnings: InputProblem[]): Promise<
       await renderMode(config, warnings);
       return;
     case 'deploy':
+      await deployMode(config, warnings);
+      return;
     case 'diff':
-      throw new Error(`mode: ${config.mode} is not available in this version of harbor-tke-action yet; mode: render works (see the README's roadmap)`);
+      throw new Error('mode: diff is not available in this version of harbor-tke-action yet; mode: render and mode: deploy work (see the README)');
   }
 }
 

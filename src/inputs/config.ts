@@ -1,6 +1,7 @@
 /** The validated, typed form of the inputs: what the rest of the action works from. */
 
 export type Mode = 'deploy' | 'render' | 'diff';
+export type StandaloneMode = 'smoke' | 'preflight';
 export type ExposeType = 'clusterIP' | 'ingress' | 'loadBalancer' | 'nodePort' | 'route';
 export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 export type RedisComponent = 'core' | 'jobservice' | 'registry' | 'trivy' | 'harbor' | 'cacheLayer';
@@ -84,6 +85,24 @@ export interface DeploySettings {
   cfsPrepareImage: string;
 }
 
+export interface SmokeSettings {
+  enabled: boolean;
+  client: 'native' | 'docker';
+  repository: string;
+  timeoutMs: number;
+  /** Whether smoke-test-timeout was left at its default (then a measured COS lag may extend it). */
+  timeoutIsDefault: boolean;
+  username: string;
+  password?: string;
+  registryUrl: string;
+  /** The URL whose host Harbor's token realm must name. */
+  realmUrl: string;
+  keep: boolean;
+}
+
+/** Modes that need only part of the inputs: the smoke test alone, or the COS check alone. */
+export type StandaloneConfig = { mode: 'smoke'; smoke: SmokeSettings } | { mode: 'preflight'; cos: CosStorage };
+
 export interface ActionConfig {
   mode: Mode;
   release: string;
@@ -104,4 +123,6 @@ export interface ActionConfig {
   tools: { helm: ToolChoice; kubectl: ToolChoice };
   /** Present in the modes that reach a cluster (deploy, diff). */
   deploy?: DeploySettings;
+  smoke: SmokeSettings;
+  storagePreflight: boolean;
 }

@@ -13,7 +13,7 @@ export interface InputDefinition {
 
 export const INPUTS = [
   // General
-  { name: 'mode', default: 'deploy', description: 'What to do: deploy (install or upgrade Harbor), render (values and manifests for a PR preview; touches no cluster), diff (report drift).' },
+  { name: 'mode', default: 'deploy', description: 'What to do: deploy (install or upgrade Harbor), render (values and manifests for a PR preview; touches no cluster), diff (report drift), smoke (only the login + push smoke test against registry-url), preflight (only the COS bucket check).' },
   { name: 'release', default: 'harbor', description: 'Helm release name (DNS-1123, at most 53 characters).' },
   { name: 'namespace', default: 'harbor', description: 'Kubernetes namespace of the release.' },
   { name: 'chart', default: 'harbor', description: 'Chart name in chart-repo, a local chart directory, or an oci:// reference.' },
@@ -76,6 +76,16 @@ export const INPUTS = [
   { name: 'force-upgrade', default: 'false', description: 'Upgrade even when nothing drifted.' },
   { name: 'cfs-prepare', default: 'true', description: 'Before deploying, run a short Job that creates the CFS directories owned by Harbor\'s user (10000), as the seed article warns Harbor will not start otherwise.' },
   { name: 'cfs-prepare-image', default: 'busybox:1.36', description: 'Image of the CFS preparation Job (needs sh, mkdir, chown).' },
+  // Storage check and smoke test
+  { name: 'storage-preflight', default: 'true', description: 'Before deploying, prove the COS bucket works the way the registry will use it (keys, region, path-style access, multipart) and measure its list-after-write lag.' },
+  { name: 'smoke-test', default: 'true', description: 'After deploying, log in and push a tiny image, retrying exactly the errors COS eventual consistency causes.' },
+  { name: 'smoke-test-client', default: 'native', description: 'native (OCI protocol, no Docker daemon) | docker (docker login/push with the same retry policy).' },
+  { name: 'smoke-test-repository', default: 'library/harbor-smoke', description: 'Repository the smoke test pushes to (project/name; the project must exist).' },
+  { name: 'smoke-test-timeout', default: '3m', description: 'Retry budget of the smoke test. Grows to 30 times the measured COS list lag when that is larger.' },
+  { name: 'smoke-test-username', default: 'admin', description: 'User the smoke test logs in as.' },
+  { name: 'smoke-test-password', secret: true, description: 'Password of smoke-test-username (default: admin-password).' },
+  { name: 'registry-url', description: 'Where the smoke test reaches Harbor (default: external-url), e.g. an address the runner can reach.' },
+  { name: 'smoke-test-keep', default: 'false', description: 'Keep the pushed image (default: delete it through the Harbor API).' },
 ] as const satisfies readonly InputDefinition[];
 
 export type InputName = (typeof INPUTS)[number]['name'];
@@ -107,4 +117,8 @@ export const OUTPUTS = [
   { name: 'chart-version', description: 'Chart version of the deployed release.' },
   { name: 'app-version', description: 'Harbor version of the deployed release.' },
   { name: 'front-service', description: 'The Service in front of Harbor, as namespace/name:port.' },
+  { name: 'cos-list-lag-ms', description: 'Measured COS list-after-write lag of the bucket, in milliseconds (storage preflight).' },
+  { name: 'smoke-test-digest', description: 'Digest of the image the smoke test pushed and read back.' },
+  { name: 'smoke-test-attempts', description: 'Requests the smoke test needed, counting every retry (1 + retries).' },
+  { name: 'smoke-test-seconds', description: 'How long the smoke test took.' },
 ] as const satisfies readonly OutputDefinition[];

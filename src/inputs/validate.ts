@@ -5,7 +5,21 @@ import { compareChartVersions, isSupportedChartVersion, NEWEST_KNOWN_CHART, OLDE
 import { contractFor, isReadByChart, leafPaths } from '../values/contract.js';
 import { dottedPath, OverrideSyntaxError, parseSetLines, parseValuesYaml, setAssignmentsToValues } from '../values/overrides.js';
 import { checkToolVersionSpec } from '../tools/versions.js';
-import type { ActionConfig, ChartSource, CosStorage, DeploySettings, ExposeType, ExternalRedis, Mode, RedisComponent, SslMode, ValuesOverride } from './config.js';
+import type {
+  ActionConfig,
+  ChartSource,
+  CosStorage,
+  DeploySettings,
+  ExposeType,
+  ExternalRedis,
+  Mode,
+  RedisComponent,
+  SmokeSettings,
+  SslMode,
+  StandaloneConfig,
+  StandaloneMode,
+  ValuesOverride,
+} from './config.js';
 import { validateKubeconfig } from './kubeconfig.js';
 import {
   bucketHasAppId,
@@ -29,10 +43,12 @@ export interface ValidationContext {
 
 export interface ValidationResult {
   config?: ActionConfig;
+  /** For mode smoke and mode preflight, which need only part of the inputs. */
+  standalone?: StandaloneConfig;
   problems: InputProblems;
 }
 
-const MODES: readonly Mode[] = ['deploy', 'render', 'diff'];
+const MODES: readonly (Mode | StandaloneMode)[] = ['deploy', 'render', 'diff', 'smoke', 'preflight'];
 const EXPOSE_TYPES: readonly ExposeType[] = ['clusterIP', 'ingress', 'loadBalancer', 'nodePort', 'route'];
 const SSL_MODES: readonly SslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
 const REDIS_COMPONENTS: Record<string, { component: RedisComponent; chartPath: string }> = {
@@ -58,7 +74,10 @@ const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)
  */
 export function validateInputs(raw: RawInputs, context: ValidationContext): ValidationResult {
   const problems = new InputProblems();
-  const mode = oneOf(problems, 'mode', raw.mode, MODES);
+  const chosen = oneOf(problems, 'mode', raw.mode, MODES);
+  if (chosen === 'smoke') return validateSmokeMode(problems, raw);
+  if (chosen === 'preflight') return validatePreflightMode(problems, raw);
+  const mode: Mode | undefined = chosen;
   const needsSecrets = mode === 'deploy' || mode === 'diff';
 
   const release = raw.release;
@@ -104,6 +123,8 @@ export function validateInputs(raw: RawInputs, context: ValidationContext): Vali
   const overrides = validateOverrides(problems, raw, context, contract);
   const tools = validateTools(problems, raw);
   const deploy = needsSecrets ? validateDeploy(problems, raw, context.env ?? process.env) : undefined;
+  const smoke = validateSmoke(problems, raw, external, mode === 'deploy');
+  const storagePreflight = bool(problems, 'storage-preflight', raw['storage-preflight']);
 
   const complete =
     problems.errors.length === 0 &&
@@ -120,6 +141,8 @@ export function validateInputs(raw: RawInputs, context: ValidationContext): Vali
     secretsInValues !== undefined &&
     overrides &&
     tools &&
+    smoke &&
+    storagePreflight !== undefined &&
     (deploy || !needsSecrets);
   if (!complete) return { problems };
   return {
@@ -142,8 +165,80 @@ export function validateInputs(raw: RawInputs, context: ValidationContext): Vali
       secretsInValues,
       tools,
       deploy,
+      smoke,
+      storagePreflight,
     },
   };
+}
+
+/** The smoke test's settings; its password is checked only where it will run. */
+function validateSmoke(problems: InputProblems, raw: RawInputs, external: URL | undefined, willRun: boolean): SmokeSettings | undefined {
+  const enabled = bool(problems, 'smoke-test', raw['smoke-test']);
+  const client = oneOf(problems, 'smoke-test-client', raw['smoke-test-client'], ['native', 'docker'] as const);
+  const keep = bool(problems, 'smoke-test-keep', raw['smoke-test-keep']);
+  const repository = raw['smoke-test-repository'];
+  let ok = enabled !== undefined && client !== undefined && keep !== undefined;
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)+$/.test(repository)) {
+    problems.error('smoke-test-repository', `"${repository}" is not a repository as project/name in lowercase, e.g. library/harbor-smoke`);
+    ok = false;
+  }
+  const timeoutMs = parseDuration(raw['smoke-test-timeout']);
+  if (timeoutMs === undefined || timeoutMs < 1000) {
+    problems.error('smoke-test-timeout', `"${raw['smoke-test-timeout']}" is not a duration of a second or more, e.g. 3m`);
+    ok = false;
+  }
+  let registry: URL | undefined = external;
+  if (raw['registry-url']) {
+    try {
+      registry = new URL(raw['registry-url']);
+      if (!['http:', 'https:'].includes(registry.protocol) || registry.pathname !== '/') throw new Error('not a base URL');
+    } catch {
+      problems.error('registry-url', `"${raw['registry-url']}" must be an http(s) URL with no path, e.g. https://registry.example.com`);
+      ok = false;
+    }
+  }
+  const password = raw['smoke-test-password'] || raw['admin-password'] || undefined;
+  if (willRun && enabled && !password) {
+    problems.error('smoke-test-password', 'the smoke test needs the password of smoke-test-username: set smoke-test-password or admin-password (or smoke-test: false)');
+    ok = false;
+  }
+  if (!ok || !registry || enabled === undefined || !client || keep === undefined || timeoutMs === undefined) return undefined;
+  return {
+    enabled,
+    client,
+    repository,
+    timeoutMs,
+    timeoutIsDefault: raw['smoke-test-timeout'] === '3m',
+    username: raw['smoke-test-username'],
+    password,
+    registryUrl: registry.origin,
+    realmUrl: registry.origin,
+    keep,
+  };
+}
+
+/** mode: smoke needs only where Harbor is and how to log in: no chart, storage or cluster inputs. */
+function validateSmokeMode(problems: InputProblems, raw: RawInputs): ValidationResult {
+  let external: URL | undefined;
+  if (raw['registry-url'] === '') external = validateExternalUrl(problems, raw['external-url']);
+  else if (raw['external-url']) {
+    try {
+      external = new URL(raw['external-url']);
+    } catch {
+      problems.error('external-url', `"${raw['external-url']}" is not a URL`);
+    }
+  }
+  const smoke = validateSmoke(problems, raw, external, true);
+  if (problems.errors.length > 0 || !smoke) return { problems };
+  return { problems, standalone: { mode: 'smoke', smoke: { ...smoke, enabled: true } } };
+}
+
+/** mode: preflight needs only the COS inputs and keys. */
+function validatePreflightMode(problems: InputProblems, raw: RawInputs): ValidationResult {
+  if (raw.storage !== 'cos') problems.error('storage', 'mode: preflight checks a COS bucket: it needs storage: cos');
+  const cos = validateCos(problems, raw, true);
+  if (problems.errors.length > 0 || !cos) return { problems };
+  return { problems, standalone: { mode: 'preflight', cos } };
 }
 
 function validateTools(problems: InputProblems, raw: RawInputs): ActionConfig['tools'] | undefined {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as exec from '@actions/exec';
 import { redact } from '../report/redact.js';
 import { formatSeconds, inGroup, log } from '../report/log.js';
@@ -18,6 +19,11 @@ export interface ToolRunOptions {
   acceptExitCodes?: number[];
   /** Keep stdout out of the log (it is still returned): for JSON the caller parses. */
   quietStdout?: boolean;
+  /**
+   * Return stdout unredacted (never logged: implies quietStdout). Only for reading objects whose
+   * content the caller compares, such as an existing Secret's data.
+   */
+  rawStdout?: boolean;
 }
 
 export interface ToolRunResult {
@@ -61,9 +67,9 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
       silent: true,
     });
     const durationMs = performance.now() - started;
-    const stdout = redact(output.stdout);
+    const stdout = options.rawStdout ? output.stdout : redact(output.stdout);
     const stderr = redact(output.stderr);
-    if (!options.quietStdout && stdout.trim()) log.info(stdout.trimEnd());
+    if (!options.quietStdout && !options.rawStdout && stdout.trim()) log.info(stdout.trimEnd());
     if (stderr.trim()) log.info(stderr.trimEnd());
     log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)})`);
     const accepted = [0, ...(options.acceptExitCodes ?? [])];
@@ -77,4 +83,28 @@ function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
   return result;
+}
+
+export interface StreamingTool {
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number>;
+  stop(): void;
+}
+
+/**
+ * A long-running call (kubectl get --watch): stdout is handed over chunk by chunk as it arrives,
+ * stderr is kept for the caller's error message. Logged like any other call.
+ */
+export function startTool(toolPath: string, args: string[], onStdout: (chunk: string) => void, options: { env?: Record<string, string> } = {}): StreamingTool & { stderr: () => string } {
+  const toolName = toolPath.split(/[\\/]/).pop() ?? toolPath;
+  log.info(`$ ${redact([toolName, ...args].map(quoteArg).join(' '))} (in the background)`);
+  const child = spawn(toolPath, args, { env: options.env ? { ...process.env, ...options.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', onStdout);
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number>((resolve) => {
+    child.on('error', () => resolve(127));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  return { exited, stop: () => child.kill('SIGTERM'), stderr: () => redact(stderr) };
 }

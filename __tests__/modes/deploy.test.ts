@@ -1,0 +1,250 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, startKubeSim, type KubeObject, type KubeSim, type KubeSimOptions } from '../support/kube-sim/index.js';
+import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
+import { startS3RegistryStack, type S3RegistryStack } from '../support/registry-stack/s3-stack.js';
+import { runAction as runBundle, type ActionRun } from '../support/run-action.js';
+import { findLeaks } from '../support/secret-scan.js';
+import { seedInputs, seedSecrets } from '../support/seed.js';
+import type { ToolMirror } from '../support/tool-mirror/server.js';
+
+/**
+ * Deploy mode through the bundle, with the real helm (4 and 3) and kubectl against the simulated
+ * API server, the stand-in chart from a chart repository on 127.0.0.1.
+ */
+let binaries: ToolMirror;
+let charts: ToolMirror;
+const toolCache = mkdtempSync(join(tmpdir(), 'deploy-tool-cache-'));
+
+beforeAll(async () => {
+  binaries = await startBinaryMirror();
+  charts = await startChartRepository();
+});
+afterAll(async () => {
+  await binaries?.close();
+  await charts?.close();
+});
+
+const sims: KubeSim[] = [];
+afterAll(async () => {
+  await Promise.all(sims.map((sim) => sim.close()));
+});
+
+async function cluster(options: KubeSimOptions = {}): Promise<{ sim: KubeSim; kubeconfig: string }> {
+  const sim = await startKubeSim({ podReadyDelayMs: 150, ...options });
+  sims.push(sim);
+  const kubeconfig = readFileSync(sim.writeKubeconfig(mkdtempSync(join(tmpdir(), 'kubeconfig-'))), 'utf8');
+  return { sim, kubeconfig };
+}
+
+function deployInputs(kubeconfig: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...seedInputs,
+    mode: 'deploy',
+    kubeconfig,
+    'helm-mirror': binaries.url,
+    'kubectl-mirror': binaries.url,
+    'chart-repo': charts.url,
+    'cfs-prepare-image': 'busybox:1.36',
+    timeout: '60s',
+    // COS and a running Harbor are out of reach here: the suite at the end covers both on real servers.
+    'storage-preflight': 'false',
+    'smoke-test': 'false',
+    ...extra,
+  };
+}
+
+function deployAction(inputs: Record<string, string>): Promise<ActionRun> {
+  return runBundle(inputs, { toolCache, post: true });
+}
+
+function deployment(sim: KubeSim, component: string): KubeObject {
+  return sim.get('apps/v1', 'Deployment', 'registry', `registry-harbor-${component}`)!;
+}
+
+function podTemplates(sim: KubeSim): string {
+  return JSON.stringify(['core', 'jobservice', 'registry', 'portal', 'nginx'].map((c) => (deployment(sim, c).spec as { template: unknown }).template));
+}
+
+/** The latest Helm release record, edited as a killed helm leaves it. */
+function markLatestRevisionPending(sim: KubeSim, status: string): void {
+  const records = sim.list('v1', 'Secret', 'registry').filter((s) => s.metadata.name?.startsWith('sh.helm.release.v1.registry.v'));
+  const latest = records.sort((a, b) => Number(a.metadata.labels!.version) - Number(b.metadata.labels!.version)).pop()!;
+  const data = latest.data as Record<string, string>;
+  const release = JSON.parse(gunzipSync(Buffer.from(Buffer.from(data.release!, 'base64').toString(), 'base64')).toString());
+  release.info.status = status;
+  const encoded = Buffer.from(Buffer.from(gzipSync(JSON.stringify(release))).toString('base64')).toString('base64');
+  sim.put({ ...latest, data: { release: encoded }, metadata: { ...latest.metadata, labels: { ...latest.metadata.labels, status } } });
+}
+
+for (const [helmName, helmVersion] of [
+  ['Helm 4', 'v4.1.4'],
+  ['Helm 3', '3.x'],
+] as const) {
+  describe(`deploy with ${helmName}`, () => {
+    let sim: KubeSim;
+    let kubeconfig: string;
+    let first: ActionRun;
+
+    beforeAll(async () => {
+      ({ sim, kubeconfig } = await cluster());
+      first = await deployAction(deployInputs(kubeconfig, { 'helm-version': helmVersion }));
+    });
+
+    it('installs Harbor and reports every component ready', () => {
+      expect(first.stderr).toBe('');
+      expect(first.exitCode).toBe(0);
+      expect(first.outputs).toMatchObject({ revision: '1', status: 'deployed', 'chart-version': '1.19.1', 'app-version': '2.15.1', 'front-service': 'registry/harbor:80' });
+      expect(first.outputs['helm-version']).toMatch(helmName === 'Helm 4' ? /^v4\./ : /^v3\./);
+      for (const component of ['core', 'jobservice', 'registry', 'portal', 'nginx']) expect(first.stdout).toMatch(new RegExp(`✓ ${component} ready after [\\d.]+ s`));
+      expect(first.summary).toContain('deployed, revision 1');
+      expect(first.summary).toMatch(/\| core \| after [\d.]+ s \|/);
+    });
+
+    it('creates the Secrets, CFS volume, claim and VirtualService of the seed, and removes the preparation Job', () => {
+      const secret = sim.get('v1', 'Secret', 'registry', 'registry-harbor-tke-s3')!;
+      expect(Buffer.from((secret.data as Record<string, string>).REGISTRY_STORAGE_S3_SECRETKEY!, 'base64').toString()).toBe(seedSecrets['cos-secret-key']);
+      const htpasswd = Buffer.from((sim.get('v1', 'Secret', 'registry', 'registry-harbor-tke-registry-credentials')!.data as Record<string, string>).REGISTRY_HTPASSWD!, 'base64').toString();
+      expect(htpasswd).toMatch(/^harbor_registry_user:\$2a\$10\$/);
+      expect(sim.get('v1', 'PersistentVolume', undefined, 'registry-registry-harbor-jobservice-cfs')?.spec).toMatchObject({ nfs: { server: '10.10.0.15', path: '/registry/jobservice' }, persistentVolumeReclaimPolicy: 'Retain' });
+      expect(sim.get('v1', 'PersistentVolumeClaim', 'registry', 'registry-harbor-jobservice-cfs')?.status).toMatchObject({ phase: 'Bound' });
+      expect(sim.get('networking.istio.io/v1beta1', 'VirtualService', 'registry', 'registry-imroc-cc')?.spec).toMatchObject({ gateways: ['external/imroc'], hosts: ['registry.imroc.cc'] });
+      expect(sim.journal.some((e) => e.method === 'POST' && e.path.endsWith('/jobs') || (e.method === 'PATCH' && e.path.includes('/jobs/registry-harbor-cfs-prepare')))).toBe(true);
+      expect(sim.get('batch/v1', 'Job', 'registry', 'registry-harbor-cfs-prepare')).toBeUndefined();
+    });
+
+    it('leaks no secret and removes the kubeconfig in the post step', () => {
+      expect(findLeaks(first, [...Object.values(seedSecrets)])).toEqual([]);
+      expect(first.post?.stdout).toMatch(/Removed .*kubeconfig/);
+      expect(existsSync(join(first.runnerTemp, 'harbor-tke-action', 'registry', 'kubeconfig'))).toBe(false);
+      expect(existsSync(join(first.runnerTemp, 'harbor-tke-action', 'registry', 'values.yaml'))).toBe(false);
+    });
+
+    it('re-deploys unchanged inputs without changing a pod template or a generated Secret', async () => {
+      const templates = podTemplates(sim);
+      const tokenSecret = JSON.stringify(sim.get('v1', 'Secret', 'registry', 'registry-harbor-tke-token')!.data);
+      const again = await deployAction(deployInputs(kubeconfig, { 'helm-version': helmVersion }));
+      expect(again.exitCode).toBe(0);
+      expect(again.outputs.revision).toBe('2');
+      expect(podTemplates(sim)).toBe(templates);
+      expect(JSON.stringify(sim.get('v1', 'Secret', 'registry', 'registry-harbor-tke-token')!.data)).toBe(tokenSecret);
+      expect(again.stdout).toContain('✓ core unchanged and ready');
+      expect(again.stdout).toContain('Secrets: 0 created, 0 updated from inputs, 11 kept');
+    });
+
+    it('rolls a changed input out', async () => {
+      const changed = await deployAction(deployInputs(kubeconfig, { 'helm-version': helmVersion, replicas: '2' }));
+      expect(changed.exitCode).toBe(0);
+      expect((deployment(sim, 'core').spec as { replicas: number }).replicas).toBe(2);
+      expect(changed.stdout).toMatch(/✓ core ready after/);
+    });
+
+    it('names the failing component, its reason and a log hint, and rolls back', async () => {
+      const failing = await deployAction(
+        deployInputs(kubeconfig, {
+          'helm-version': helmVersion,
+          timeout: '12s',
+          set: `core.podAnnotations.${FAULT_ANNOTATION.replace(/\./g, '\\.')}=CrashLoopBackOff\ncore.podAnnotations.${CRASH_LOG_ANNOTATION.replace(/\./g, '\\.')}=FATAL: password authentication failed for user "postgres"`,
+        }),
+      );
+      expect(failing.exitCode).toBe(1);
+      const error = failing.stdout.split('\n').find((line) => line.startsWith('::error::'))!.replace(/%0A/g, '\n');
+      expect(error).toMatch(/- core: .*CrashLoopBackOff/);
+      expect(error).toContain('Hint: PostgreSQL refused the password: check database-password and database-username.');
+      expect(error).toMatch(/rolled back/);
+      expect(failing.summary).toContain('Why Harbor is not ready');
+      expect(failing.summary).toContain('password authentication failed');
+      const annotations = (deployment(sim, 'core').spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations ?? {};
+      expect(annotations[FAULT_ANNOTATION]).toBeUndefined();
+    });
+  });
+}
+
+describe('deploy failures before anything is written', () => {
+  it('refuses invalid inputs with zero requests to the cluster', async () => {
+    const { sim, kubeconfig } = await cluster();
+    const run = await deployAction(deployInputs(kubeconfig, { 'cos-region': 'ap-chegndu', replicas: 'two' }));
+    expect(run.exitCode).toBe(1);
+    expect(sim.journal).toEqual([]);
+  });
+
+  it('names a missing permission and writes nothing', async () => {
+    const { sim, kubeconfig } = await cluster({ deniedAccess: [{ verb: 'create', resource: 'persistentvolumes' }] });
+    const run = await deployAction(deployInputs(kubeconfig));
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/::error::the kubeconfig's user lacks a permission deploy needs; nothing was changed:%0A {2}- create persistentvolumes \(cluster-wide\): for the CFS PersistentVolumes \(cfs-server\)/);
+    expect(sim.writes()).toEqual([]);
+  });
+
+  it('says when the API server cannot be reached', async () => {
+    const { sim, kubeconfig } = await cluster();
+    await sim.close();
+    const run = await deployAction(deployInputs(kubeconfig));
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/::error::cannot reach the Kubernetes API server \(The connection to the server 127\.0\.0\.1:\d+ was refused.*\): check kubeconfig/);
+  });
+});
+
+describe('a release left pending by a cancelled run', () => {
+  it('stops with the cause and the fix (stuck-release: fail), and rolls back with stuck-release: rollback', async () => {
+    const { sim, kubeconfig } = await cluster();
+    expect((await deployAction(deployInputs(kubeconfig))).exitCode).toBe(0);
+    expect((await deployAction(deployInputs(kubeconfig, { replicas: '2' }))).exitCode).toBe(0);
+    markLatestRevisionPending(sim, 'pending-upgrade');
+    const writesBefore = sim.writes().length;
+
+    const stopped = await deployAction(deployInputs(kubeconfig));
+    expect(stopped.exitCode).toBe(1);
+    expect(stopped.stdout).toMatch(/::error::release registry is stuck in pending-upgrade \(revision 2\).*Re-run with stuck-release: rollback to return to revision 1/);
+    expect(sim.writes().length).toBe(writesBefore);
+
+    const rolledBack = await deployAction(deployInputs(kubeconfig, { 'stuck-release': 'rollback' }));
+    expect(rolledBack.exitCode).toBe(0);
+    expect(rolledBack.stdout).toContain('Rolling back to revision 1 (stuck-release: rollback)');
+    expect(rolledBack.outputs).toMatchObject({ revision: '4', status: 'deployed' });
+  });
+});
+
+describe('deploy with the COS preflight on real S3 and the smoke test on a real registry', () => {
+  let stack: S3RegistryStack;
+  let storageInputs: Record<string, string>;
+  beforeAll(async () => {
+    stack = await startS3RegistryStack({ auth: 'token', harborApi: true, username: 'admin', password: seedSecrets['admin-password'] });
+    storageInputs = {
+      'cos-endpoint': stack.ceph.endpoint,
+      'cos-region': 'us-east-1',
+      'cos-bucket': 'registry',
+      'cos-secret-id': stack.ceph.accessKey,
+      'cos-secret-key': stack.ceph.secretKey,
+      'external-url': stack.url,
+      'storage-preflight': 'true',
+      'smoke-test': 'true',
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('checks the bucket, deploys, then pushes and reads back an image, retrying a commit answered 500', async () => {
+    const { kubeconfig } = await cluster();
+    stack.front.addFault({ target: 'layer-commit', status: 500, times: 1 });
+    const run = await deployAction(deployInputs(kubeconfig, storageInputs));
+    expect(run.exitCode).toBe(0);
+    expect(Number(run.outputs['cos-list-lag-ms'])).toBeGreaterThanOrEqual(0);
+    expect(run.outputs['smoke-test-digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(Number(run.outputs['smoke-test-attempts'])).toBeGreaterThan(1);
+    expect(run.summary).toContain('### Smoke test');
+    expect(findLeaks(run, [...Object.values(seedSecrets), stack.ceph.secretKey])).toEqual([]);
+  });
+
+  it('stops at a wrong COS key before sending the cluster a single request', async () => {
+    const { sim, kubeconfig } = await cluster();
+    const run = await deployAction(deployInputs(kubeconfig, { ...storageInputs, 'cos-secret-key': 'not-the-key-0123456789' }));
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/::error::COS preflight failed at "head bucket": .*Fix: .*cos-secret-key/);
+    expect(sim.journal).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+import type { ActionConfig } from '../inputs/config.js';
+import { inGroup, log } from '../report/log.js';
+import { ToolError } from '../tools/exec.js';
+import type { Kubectl } from './kubectl.js';
+
+/** Before any write: is the cluster reachable, and may this kubeconfig do what deploy will do? */
+
+export class ClusterPreflightError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterPreflightError';
+  }
+}
+
+interface Permission {
+  verb: string;
+  resource: string;
+  /** Cluster-scoped resources are checked without a namespace. */
+  clusterScoped?: boolean;
+  why: string;
+}
+
+export function requiredPermissions(config: ActionConfig, namespaceExists: boolean): Permission[] {
+  const permissions: Permission[] = [
+    ...(namespaceExists ? [] : [{ verb: 'create', resource: 'namespaces', clusterScoped: true, why: `to create the namespace ${config.namespace}` }]),
+    { verb: 'create', resource: 'secrets', why: 'for the Secrets behind existingSecret and Helm\'s release records' },
+    { verb: 'patch', resource: 'secrets', why: 'to update the Secrets made from inputs' },
+    { verb: 'create', resource: 'deployments.apps', why: 'for Harbor\'s Deployments' },
+    { verb: 'patch', resource: 'deployments.apps', why: 'to upgrade Harbor\'s Deployments' },
+    { verb: 'create', resource: 'services', why: 'for Harbor\'s Services' },
+    { verb: 'create', resource: 'configmaps', why: 'for Harbor\'s configuration' },
+    { verb: 'create', resource: 'persistentvolumeclaims', why: 'for Harbor\'s volume claims' },
+    { verb: 'list', resource: 'pods', why: 'to follow readiness and diagnose failures' },
+  ];
+  if (config.cfs) {
+    permissions.push({ verb: 'create', resource: 'persistentvolumes', clusterScoped: true, why: 'for the CFS PersistentVolumes (cfs-server)' });
+    if (config.deploy?.cfsPrepare) permissions.push({ verb: 'create', resource: 'jobs.batch', why: 'for the CFS preparation Job (cfs-prepare)' });
+  }
+  if (config.expose.gateway && config.expose.type !== 'route') {
+    permissions.push({ verb: 'create', resource: 'virtualservices.networking.istio.io', why: 'for the Istio VirtualService (istio-gateway)' });
+  }
+  return permissions;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).pop() ?? '';
+}
+
+/** Checks reachability and permissions; returns whether the namespace exists. */
+export async function clusterPreflight(kubectl: Kubectl, config: ActionConfig): Promise<{ namespaceExists: boolean; serverVersion: string }> {
+  return inGroup('Cluster preflight', async () => {
+    let serverVersion: string;
+    try {
+      const version = await kubectl.json<{ serverVersion?: { gitVersion?: string } }>(['version'], { quietStdout: true });
+      serverVersion = version.serverVersion?.gitVersion ?? 'unknown';
+    } catch (error) {
+      if (!(error instanceof ToolError)) throw error;
+      throw new ClusterPreflightError(
+        `cannot reach the Kubernetes API server (${lastLine(error.stderr)}): check kubeconfig (server address, credentials) and that the runner can reach the cluster (TKE: the API server's public or VPC access).`,
+      );
+    }
+    log.info(`API server ${serverVersion}`);
+    const namespaceExists = (await kubectl.get('namespace', config.namespace)) !== undefined;
+    const permissions = requiredPermissions(config, namespaceExists);
+    const answers = await Promise.all(permissions.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)));
+    const missing = permissions.filter((_, i) => !answers[i]);
+    if (missing.length > 0) {
+      throw new ClusterPreflightError(
+        [
+          `the kubeconfig's user lacks ${missing.length === 1 ? 'a permission' : `${missing.length} permissions`} deploy needs; nothing was changed:`,
+          ...missing.map((p) => `  - ${p.verb} ${p.resource}${p.clusterScoped ? ' (cluster-wide)' : ` in namespace ${config.namespace}`}: ${p.why}`),
+          'Grant them to the user (a Role in the namespace, a ClusterRole for cluster-wide ones), or use a kubeconfig with more rights.',
+        ].join('\n'),
+      );
+    }
+    log.info(`Permissions: all ${permissions.length} checks passed`);
+    if (config.expose.gateway && config.expose.type !== 'route') {
+      const { stdout } = await kubectl.run(['api-resources', '--api-group=networking.istio.io', '-o', 'name'], { quietStdout: true });
+      if (!stdout.split('\n').includes('virtualservices.networking.istio.io')) {
+        throw new ClusterPreflightError('istio-gateway is set but the cluster has no Istio VirtualService kind (networking.istio.io): install Istio, or remove istio-gateway and expose Harbor another way.');
+      }
+    }
+    return { namespaceExists, serverVersion };
+  });
+}

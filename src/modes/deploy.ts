@@ -1,0 +1,243 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Helm, PENDING_STATUSES, type ReleaseStatus } from '../helm/helm.js';
+import type { ActionConfig } from '../inputs/config.js';
+import type { InputProblem } from '../inputs/problems.js';
+import { cfsObjects, frontServiceFromValues, virtualService } from '../kube/manifests.js';
+import { prepareCfsDirectories } from '../kube/cfs.js';
+import { ensureSecrets, type SecretsOutcome } from '../kube/cluster-secrets.js';
+import type { Diagnosis } from '../kube/diagnose.js';
+import { Kubectl } from '../kube/kubectl.js';
+import { clusterPreflight } from '../kube/preflight.js';
+import { ReadinessWatch, type ReadinessTimes } from '../kube/readiness.js';
+import { expectedWorkloads } from '../kube/workloads.js';
+import { removeInPostStep } from '../post-step.js';
+import { formatSeconds, inGroup, log } from '../report/log.js';
+import { setOutput } from '../report/outputs.js';
+import { code, SummaryBuilder } from '../report/summary.js';
+import { installHelm, installKubectl } from '../tools/install.js';
+import { buildHarborValues } from '../values/generate.js';
+import { chartFullname } from '../values/names.js';
+import { redactValues, valuesDigest, valuesYaml } from '../values/render.js';
+import { smokeTestStep } from './smoke-step.js';
+import { checkCosBucket } from './storage-check.js';
+import { actionWorkDir } from './workdir.js';
+
+/** A deploy that did not end with Harbor ready: the message says which component and why. */
+export class DeployFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeployFailedError';
+  }
+}
+
+/** How long to let the watch catch up with what helm --wait already saw. */
+const WATCH_CATCH_UP_MS = 10_000;
+
+function writeKubeconfig(config: ActionConfig, directory: string): string {
+  const deploy = config.deploy!;
+  if (!deploy.kubeconfigContent) return deploy.kubeconfigFile!;
+  const file = join(directory, 'kubeconfig');
+  writeFileSync(file, deploy.kubeconfigContent, { mode: 0o600 });
+  removeInPostStep(file);
+  return file;
+}
+
+async function resolveStuckRelease(helm: Helm, config: ActionConfig, release: ReleaseStatus): Promise<string | undefined> {
+  if (!PENDING_STATUSES.includes(release.status)) return undefined;
+  const history = await helm.history(config.release, config.namespace);
+  const lastGood = [...history].reverse().find((entry) => entry.revision < release.revision && (entry.status === 'deployed' || entry.status === 'superseded'));
+  const cause =
+    `release ${config.release} is stuck in ${release.status} (revision ${release.revision}): an earlier run was cancelled or killed while helm held it, ` +
+    'and any upgrade now fails with "another operation (install/upgrade/rollback) is in progress".';
+  if (config.deploy!.stuckRelease === 'fail' || !lastGood) {
+    const fix = lastGood
+      ? `Re-run with stuck-release: rollback to return to revision ${lastGood.revision} (the last deployed one) and deploy, or run: helm rollback ${config.release} ${lastGood.revision} -n ${config.namespace}.`
+      : `No revision was ever deployed, so there is nothing to roll back to: remove it with helm uninstall ${config.release} -n ${config.namespace}, then deploy again.`;
+    throw new DeployFailedError(`${cause} ${fix} A concurrency group on the workflow keeps runs from overlapping (see examples/deploy.yml).`);
+  }
+  log.warning(`${cause} Rolling back to revision ${lastGood.revision} (stuck-release: rollback).`, 'stuck release');
+  await helm.rollback(config.release, config.namespace, lastGood.revision, config.deploy!.timeoutMs);
+  return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying.`;
+}
+
+function describeFailure(config: ActionConfig, diagnosis: Diagnosis | undefined, helmMessage: string, after: ReleaseStatus | undefined, before: ReleaseStatus | undefined): string {
+  const lines = [`Harbor did not become ready within ${formatSeconds(config.deploy!.timeoutMs)} (release ${config.release} in ${config.namespace}).`];
+  for (const component of diagnosis?.components ?? []) {
+    const pod = component.pods[0];
+    lines.push(`- ${component.workload.component}: ${component.progress}${pod ? `; ${pod.unschedulable ?? pod.containers.join('; ')}` : ''}`);
+    const event = component.events[component.events.length - 1];
+    if (event) lines.push(`  last warning: ${event}`);
+  }
+  for (const hint of diagnosis?.hints ?? []) lines.push(`Hint: ${hint}`);
+  if (!diagnosis || diagnosis.components.length === 0) lines.push(`helm: ${helmMessage}`);
+  if (config.deploy!.rollbackOnFailure) {
+    lines.push(after && before && after.status === 'deployed' ? `The release was rolled back: revision ${after.revision} runs what revision ${before.revision} ran.` : after ? `Release status: ${after.status}.` : 'The failed first install was removed (rollback-on-failure).');
+  }
+  return lines.join('\n');
+}
+
+function addDiagnosis(summary: SummaryBuilder, diagnosis: Diagnosis): void {
+  summary.heading('Why Harbor is not ready', 3).table(
+    ['component', 'state', 'pods'],
+    diagnosis.components.map((c) => [c.workload.component, c.progress, c.pods.map((p) => `${p.name}: ${p.unschedulable ?? p.containers.join('; ')}`).join('<br>') || 'no pods']),
+  );
+  if (diagnosis.hints.length > 0) summary.heading('Likely causes', 3).list(diagnosis.hints);
+  if (diagnosis.pendingClaims.length > 0) summary.paragraph(`Pending volume claims: ${diagnosis.pendingClaims.map(code).join(', ')}`);
+  for (const component of diagnosis.components) {
+    if (component.events.length > 0) summary.codeBlock('text', component.events.join('\n'), `${component.workload.component}: recent warning events`);
+    if (component.logTail) summary.codeBlock('text', component.logTail.lines, `${component.workload.component}: last log lines of ${component.logTail.pod}/${component.logTail.container}`);
+  }
+}
+
+export async function deployMode(config: ActionConfig, warnings: InputProblem[]): Promise<void> {
+  const deploy = config.deploy!;
+  const harbor = buildHarborValues(config);
+  const directory = actionWorkDir(config.release);
+  // The values helm gets (secrets only with secrets-in-values): private, and gone after the job.
+  const valuesFile = join(directory, 'values.yaml');
+  writeFileSync(valuesFile, valuesYaml(config, harbor.values), { mode: 0o600 });
+  removeInPostStep(valuesFile);
+  const digest = valuesDigest(valuesYaml(config, redactValues(harbor.values)));
+  setOutput('values-file', valuesFile);
+  setOutput('values-digest', digest);
+
+  // The bucket first: a wrong key or region fails here in seconds, before the cluster is touched.
+  const storage = config.storage;
+  const cosCheck = storage.type === 'cos' && config.storagePreflight ? await checkCosBucket(storage) : undefined;
+
+  const helmTool = await installHelm(config.tools.helm);
+  const kubectlTool = await installKubectl(config.tools.kubectl);
+  setOutput('helm-path', helmTool.path);
+  setOutput('helm-version', helmTool.version);
+  setOutput('kubectl-path', kubectlTool.path);
+  setOutput('kubectl-version', kubectlTool.version);
+
+  const access = { kubectlPath: kubectlTool.path, kubeconfig: writeKubeconfig(config, directory), context: deploy.kubeContext };
+  const kubectl = new Kubectl(access);
+  const helm = new Helm(helmTool.path, helmTool.major, access);
+  const { namespaceExists } = await clusterPreflight(kubectl, config);
+  const before = await helm.status(config.release, config.namespace);
+  const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
+
+  const registryUsername = String((harbor.values.registry as { credentials?: { username?: string } } | undefined)?.credentials?.username ?? 'harbor_registry_user');
+  let secrets: SecretsOutcome | undefined;
+  const applied: string[] = [];
+  await inGroup('Namespace, Secrets, volumes and routes', async () => {
+    if (!namespaceExists) {
+      await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
+      applied.push(`Namespace ${config.namespace}`);
+    }
+    secrets = await ensureSecrets(kubectl, config.namespace, harbor.secrets, registryUsername);
+    const volumes = cfsObjects(config);
+    if (volumes.length > 0) {
+      await kubectl.apply(volumes);
+      applied.push(...volumes.map((o) => `${o.kind} ${o.metadata.name}`));
+      if (deploy.cfsPrepare) await prepareCfsDirectories(kubectl, config);
+    }
+    const routes = virtualService(config, harbor.values);
+    if (routes.length > 0) {
+      await kubectl.apply(routes);
+      applied.push(...routes.map((o) => `${o.kind} ${o.metadata.name}`));
+    }
+  });
+
+  const watch = new ReadinessWatch(kubectl, config.namespace, config.release, expectedWorkloads(config, harbor.values));
+  await watch.start();
+  const upgradeStarted = performance.now();
+  let upgradeError: Error | undefined;
+  try {
+    await helm.upgrade({
+      release: config.release,
+      namespace: config.namespace,
+      chart: config.chart,
+      valuesFile,
+      timeoutMs: deploy.timeoutMs,
+      historyMax: deploy.historyMax,
+      rollbackOnFailure: deploy.rollbackOnFailure,
+    });
+  } catch (error) {
+    upgradeError = error instanceof Error ? error : new Error(String(error));
+  }
+  const helmSeconds = performance.now() - upgradeStarted;
+  let diagnosis: Diagnosis | undefined;
+  let times: ReadinessTimes;
+  if (upgradeError) {
+    // What the watch saw while helm waited; helm's rollback has since changed the workloads.
+    await watch.stop();
+    times = watch.times();
+    diagnosis = watch.lastDiagnosis ?? (await watch.diagnoseNow());
+  } else {
+    watch.markHelmApplied();
+    try {
+      let catchUp: NodeJS.Timeout | undefined;
+      await Promise.race([watch.allReady, new Promise((resolve) => (catchUp = setTimeout(resolve, WATCH_CATCH_UP_MS)))]);
+      clearTimeout(catchUp);
+      times = watch.times();
+    } finally {
+      await watch.stop();
+    }
+  }
+
+  const after = await helm.status(config.release, config.namespace);
+  const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
+  if (after) {
+    setOutput('revision', after.revision);
+    setOutput('status', after.status);
+    setOutput('chart-version', after.chartVersion ?? '');
+    setOutput('app-version', after.appVersion ?? '');
+  }
+  if (config.expose.type !== 'ingress' && config.expose.type !== 'route') setOutput('front-service', front);
+
+  const summary = new SummaryBuilder().heading(
+    upgradeError ? `Harbor ${code(config.release)} in ${code(config.namespace)}: deploy failed` : `Harbor ${code(config.release)} in ${code(config.namespace)}: deployed, revision ${after?.revision ?? '?'}`,
+  );
+  summary.paragraph(
+    [`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, after?.appVersion ? `Harbor ${after.appVersion}` : '', `helm ${helmTool.version}`, `values digest ${code(digest)}`]
+      .filter(Boolean)
+      .join(' · '),
+  );
+  if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+  if (stuckNote) summary.paragraph(stuckNote);
+  summary.heading('Components', 3).table(
+    ['component', 'ready'],
+    expectedWorkloads(config, harbor.values).map((w) => [
+      w.component,
+      times.unchanged.includes(w.component) ? 'unchanged' : times.ready.has(w.component) ? `after ${formatSeconds(times.ready.get(w.component)!)}` : 'not ready',
+    ]),
+  );
+  summary.heading('Changes', 3).list([
+    before ? `Release revision ${before.revision} → ${after?.revision ?? 'none'} (${after?.status ?? 'removed'}), helm took ${formatSeconds(helmSeconds)}` : `Release installed: revision ${after?.revision ?? 'none'} (${after?.status ?? 'removed'})`,
+    `Secrets: ${secrets!.created.length} created, ${secrets!.updated.length} updated from inputs, ${secrets!.unchanged.length} kept`,
+    ...applied.map((object) => `Applied ${object}`),
+  ]);
+  if (!upgradeError) {
+    summary.heading('Where Harbor answers', 3).list([`${config.externalUrl} (external URL)`, ...(config.expose.type === 'ingress' || config.expose.type === 'route' ? [] : [`Service ${code(front)} inside the cluster`])]);
+  }
+  if (diagnosis) addDiagnosis(summary, diagnosis);
+  if (cosCheck) summary.paragraph(`COS preflight passed: list-after-write lag ${cosCheck.listLagMs} ms.`);
+
+  if (upgradeError) {
+    await summary.write(directory);
+    throw new DeployFailedError(describeFailure(config, diagnosis, upgradeError.message, after, before));
+  }
+  log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
+
+  if (config.smoke.enabled) {
+    const registryDeployment = `deployment/${chartFullname(config.release)}-registry`;
+    try {
+      const result = await smokeTestStep(config.smoke, directory, {
+        listLagMs: cosCheck?.listLagMs,
+        readRegistryLog: async () => (await kubectl.run(['logs', registryDeployment, '-c', 'registry', '-n', config.namespace, '--tail=300'], { quietStdout: true })).stdout,
+      });
+      summary
+        .heading('Smoke test', 3)
+        .paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} at ${config.smoke.registryUrl} in ${result.seconds.toFixed(1)} s, ${result.attempts} attempts${result.cleanedUp ? '; removed again' : ''}.`);
+    } catch (error) {
+      summary.heading('Smoke test', 3).paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+      await summary.write(directory);
+      throw error;
+    }
+  }
+  await summary.write(directory);
+}
