@@ -61715,7 +61715,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4266:
+/***/ 654:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64717,10 +64717,12 @@ function registerSecret(value) {
         knownSecrets.add(form);
         core_setSecret(form);
     }
-    // A multi-line secret (a PEM key, a kubeconfig) is masked line by line by the runner.
+    // The runner masks one line at a time: a multi-line secret (a PEM key) needs its key-material
+    // lines registered too. Only lines that look like key material: a kubeconfig's structure lines
+    // ("apiVersion: v1") are no secret, and masking them would garble every manifest.
     for (const line of value.split(/\r?\n/)) {
         const trimmed = line.trim();
-        if (trimmed.length >= 8 && !knownSecrets.has(trimmed)) {
+        if (/^[A-Za-z0-9+/=_-]{16,}$/.test(trimmed) && !knownSecrets.has(trimmed)) {
             knownSecrets.add(trimmed);
             core_setSecret(trimmed);
         }
@@ -64805,7 +64807,8 @@ const INPUTS = [
     { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready.' },
     { name: 'stuck-release', default: 'fail', description: 'A release left pending by a cancelled run: fail (explain and stop) or rollback (to the last deployed revision, then deploy).' },
     { name: 'history-max', default: '10', description: 'Release revisions Helm keeps.' },
-    { name: 'force-upgrade', default: 'false', description: 'Upgrade even when nothing drifted.' },
+    { name: 'force-upgrade', default: 'false', description: 'Upgrade even when nothing drifted (deploy skips the upgrade of a release that matches the inputs and is ready).' },
+    { name: 'fail-on-drift', default: 'false', description: 'mode: diff fails the step when it finds drift.' },
     { name: 'cfs-prepare', default: 'true', description: 'Before deploying, run a short Job that creates the CFS directories owned by Harbor\'s user (10000), as the seed article warns Harbor will not start otherwise.' },
     { name: 'cfs-prepare-image', default: 'busybox:1.36', description: 'Image of the CFS preparation Job (needs sh, mkdir, chown).' },
     // Storage check and smoke test
@@ -64839,6 +64842,9 @@ const OUTPUTS = [
     { name: 'chart-version', description: 'Chart version of the deployed release.' },
     { name: 'app-version', description: 'Harbor version of the deployed release.' },
     { name: 'front-service', description: 'The Service in front of Harbor, as namespace/name:port.' },
+    { name: 'drifted', description: 'mode: diff: true when the release, its values or the live objects differ from the inputs (or the release is not installed).' },
+    { name: 'diff-file', description: 'mode: diff: path of the drift report (secrets never shown).' },
+    { name: 'in-sync', description: 'mode: deploy: true when nothing drifted and no upgrade was needed.' },
     { name: 'cos-list-lag-ms', description: 'Measured COS list-after-write lag of the bucket, in milliseconds (storage preflight).' },
     { name: 'smoke-test-digest', description: 'Digest of the image the smoke test pushed and read back.' },
     { name: 'smoke-test-attempts', description: 'Requests the smoke test needed, counting every retry (1 + retries).' },
@@ -68539,7 +68545,8 @@ function validateInputs(raw, context) {
     const overrides = validateOverrides(problems, raw, context, contract);
     const tools = validateTools(problems, raw);
     const deploy = needsSecrets ? validateDeploy(problems, raw, context.env ?? process.env) : undefined;
-    const smoke = validateSmoke(problems, raw, external, mode === 'deploy');
+    // In deploy the smoke test's password defaults to admin-password, which deploy already requires.
+    const smoke = validateSmoke(problems, raw, external, false);
     const storagePreflight = validate_bool(problems, 'storage-preflight', raw['storage-preflight']);
     const complete = problems.errors.length === 0 &&
         mode &&
@@ -68702,6 +68709,7 @@ function validateDeploy(problems, raw, env) {
     const stuckRelease = oneOf(problems, 'stuck-release', raw['stuck-release'], ['fail', 'rollback']);
     const historyMax = integer(problems, 'history-max', raw['history-max'], 0, 1000);
     const forceUpgrade = validate_bool(problems, 'force-upgrade', raw['force-upgrade']);
+    const failOnDrift = validate_bool(problems, 'fail-on-drift', raw['fail-on-drift']);
     const cfsPrepare = validate_bool(problems, 'cfs-prepare', raw['cfs-prepare']);
     if (!raw['cfs-prepare-image'])
         problems.error('cfs-prepare-image', 'must name an image with sh, mkdir and chown, e.g. busybox:1.36');
@@ -68711,6 +68719,7 @@ function validateDeploy(problems, raw, env) {
         !stuckRelease ||
         historyMax === undefined ||
         forceUpgrade === undefined ||
+        failOnDrift === undefined ||
         cfsPrepare === undefined) {
         return undefined;
     }
@@ -68723,6 +68732,7 @@ function validateDeploy(problems, raw, env) {
         stuckRelease,
         historyMax,
         forceUpgrade,
+        failOnDrift,
         cfsPrepare,
         cfsPrepareImage: raw['cfs-prepare-image'],
     };
@@ -69192,6 +69202,8 @@ function validateOverrides(problems, raw, context, contract) {
     return ok ? overrides : undefined;
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/report/log.ts
@@ -69289,81 +69301,103 @@ function startTool(toolPath, args, onStdout, options = {}) {
     return { exited, stop: () => child.kill('SIGTERM'), stderr: () => redact(stderr) };
 }
 
-;// CONCATENATED MODULE: ./src/helm/helm.ts
-
-/** Statuses a release is left in when the helm that held it was killed (a cancelled workflow run). */
-const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'];
+;// CONCATENATED MODULE: ./src/helm/template.ts
 /**
- * `helm upgrade --install` flags for the Helm major in use. Helm 4 renamed --atomic to
- * --rollback-on-failure and made --wait take a strategy (without it, Helm 4 waits only for hooks);
- * --server-side=auto keeps the apply method a release was made with, so a release installed by
- * Helm 3 (client-side) is not switched under it.
+ * `mode: render`: renders the chart with `helm template` into the manifests file and lists what it
+ * would create. A chart that cannot be fetched (no network, unknown chart or version) is reported
+ * as ChartUnavailableError so render mode can carry on with a warning; any other helm failure (a
+ * template error, bad values) is a real error and stays a ToolError.
  */
-function upgradeArgs(major, settings) {
-    const { chart } = settings;
-    const args = ['upgrade', '--install', settings.release, chart.reference, '--namespace', settings.namespace, '--values', settings.valuesFile];
-    if (chart.kind === 'repository' && chart.repository)
-        args.push('--repo', chart.repository);
-    if (chart.kind !== 'local')
-        args.push('--version', chart.version);
-    args.push('--timeout', `${Math.ceil(settings.timeoutMs / 1000)}s`, '--history-max', String(settings.historyMax));
-    if (major === 4) {
-        args.push('--wait=watcher', '--server-side=auto');
-        if (settings.rollbackOnFailure)
-            args.push('--rollback-on-failure');
+
+
+
+
+class ChartUnavailableError extends Error {
+    toolError;
+    constructor(message, toolError) {
+        super(message, { cause: toolError });
+        this.toolError = toolError;
+        this.name = 'ChartUnavailableError';
     }
-    else {
-        args.push('--wait');
-        if (settings.rollbackOnFailure)
-            args.push('--atomic');
-    }
-    return args;
 }
-class Helm {
-    path;
-    major;
-    access;
-    constructor(path, major, access) {
-        this.path = path;
-        this.major = major;
-        this.access = access;
+async function templateChart(request) {
+    const args = ['template', request.release, request.chart, '--namespace', request.namespace];
+    if (request.chartRepo)
+        args.push('--repo', request.chartRepo);
+    if (request.chartVersion)
+        args.push('--version', request.chartVersion);
+    for (const file of request.valuesFiles)
+        args.push('--values', file);
+    let stdout;
+    try {
+        // The manifests go to the file, not the log: they can be thousands of lines.
+        ({ stdout } = await runTool(request.helmPath, args, { quietStdout: true }));
     }
-    run(args, options) {
-        return runTool(this.path, [...args, '--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--kube-context', this.access.context] : [])], options);
-    }
-    /** The release's latest revision, or undefined when there is none (from history: Helm 3 and 4 agree on its JSON). */
-    async status(release, namespace) {
-        const latest = (await this.history(release, namespace)).at(-1);
-        if (!latest)
-            return undefined;
-        return {
-            name: release,
-            namespace,
-            revision: latest.revision,
-            status: latest.status,
-            chartVersion: /-(v?\d+\.\d+\.\d+[^-]*)$/.exec(latest.chart)?.[1],
-            appVersion: latest.appVersion,
-        };
-    }
-    async history(release, namespace) {
-        try {
-            const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true });
-            const entries = JSON.parse(stdout);
-            return entries.map((entry) => ({ revision: entry.revision, status: entry.status, chart: entry.chart, appVersion: entry.app_version, description: entry.description }));
+    catch (error) {
+        if (error instanceof ToolError && isChartUnavailable(error.stderr)) {
+            throw new ChartUnavailableError(`chart ${describeChart(request)} could not be fetched, so nothing was rendered: ${lastLine(error.stderr)}`, error);
         }
-        catch (error) {
-            if (error instanceof ToolError && /release: not found/.test(error.stderr))
-                return [];
-            throw error;
+        throw error;
+    }
+    const manifestsFile = (0,external_node_path_namespaceObject.resolve)(request.outputFile);
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(manifestsFile), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(manifestsFile, stdout);
+    return { manifestsFile, objects: listObjects(stdout) };
+}
+/** Every object in a multi-document manifest stream, `List` kinds flattened, in rendering order. */
+function listObjects(manifests) {
+    const objects = [];
+    const visit = (document) => {
+        if (!document || typeof document !== 'object')
+            return;
+        const object = document;
+        if (typeof object.kind !== 'string')
+            return;
+        if (object.kind.endsWith('List') && Array.isArray(object.items)) {
+            object.items.forEach(visit);
+            return;
         }
-    }
-    upgrade(settings) {
-        return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}` });
-    }
-    rollback(release, namespace, revision, timeoutMs) {
-        const wait = this.major === 4 ? ['--wait=watcher'] : ['--wait'];
-        return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}` });
-    }
+        objects.push({
+            kind: object.kind,
+            name: typeof object.metadata?.name === 'string' ? object.metadata.name : '',
+            ...(typeof object.metadata?.namespace === 'string' ? { namespace: object.metadata.namespace } : {}),
+            apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
+        });
+    };
+    loadAll(manifests, visit);
+    return objects;
+}
+/**
+ * Helm's wording when the chart itself is out of reach: an unreachable or missing repository, a
+ * chart or version the repository does not have, a local path that does not exist, a registry
+ * that refuses. Template and values errors say "execution error", "parse error", "YAML" instead.
+ */
+const UNAVAILABLE_PATTERNS = [
+    /is not a valid chart repository or cannot be reached/i,
+    /chart "[^"]*"( version "[^"]*")? not found in/i,
+    /no chart (name|version) found/i,
+    /path "[^"]*" not found/i,
+    /failed to (fetch|download)/i,
+    /no such host/i,
+    /connection refused/i,
+    /i\/o timeout/i,
+    /dial tcp/i,
+    /TLS handshake timeout/i,
+    /\b(401|403|404) (Unauthorized|Forbidden|Not Found)\b/i,
+    /repo .* not found/i,
+    /could not find protocol handler/i,
+];
+function isChartUnavailable(stderr) {
+    if (/execution error|parse error|error converting YAML|error validating/i.test(stderr))
+        return false;
+    return UNAVAILABLE_PATTERNS.some((pattern) => pattern.test(stderr));
+}
+function describeChart(request) {
+    const version = request.chartVersion ? ` ${request.chartVersion}` : '';
+    return request.chartRepo ? `${request.chart}${version} from ${request.chartRepo}` : `${request.chart}${version}`;
+}
+function lastLine(text) {
+    return text.trim().split('\n').pop() ?? '';
 }
 
 ;// CONCATENATED MODULE: ./src/values/names.ts
@@ -69470,6 +69504,329 @@ function virtualService(config, values) {
             },
         },
     ];
+}
+
+;// CONCATENATED MODULE: ./src/drift/compare.ts
+
+function compare_isMap(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/** Lists whose items carry a name are matched by name (containers, env, ports, volumes), as kubectl does. */
+function itemKey(item, index) {
+    if (compare_isMap(item)) {
+        for (const key of ['name', 'mountPath', 'containerPort', 'port', 'type']) {
+            if (typeof item[key] === 'string' || typeof item[key] === 'number')
+                return String(item[key]);
+        }
+    }
+    return String(index);
+}
+/** Fields named like credentials: an old value is no registered secret, so the name decides. */
+const SECRET_FIELD = /(password|passwd|secret|token|accesskey|secretkey|htpasswd|\.key)$/i;
+function holdsSecret(value) {
+    return typeof value === 'string' && redact(value) !== value;
+}
+function isSecretPath(path) {
+    return SECRET_FIELD.test(path) || /^(data|stringData)\./.test(path);
+}
+/** Numbers and numeric strings compare equal ("5432" in a manifest, 5432 from the API). */
+function sameScalar(a, b) {
+    if (a === b)
+        return true;
+    if ((typeof a === 'number' || typeof a === 'string') && (typeof b === 'number' || typeof b === 'string'))
+        return String(a) === String(b);
+    return false;
+}
+/** Differences where `live` lacks or changes something `declared` states. */
+function declaredDifferences(declared, live, path = '', ignored = new Set()) {
+    if (ignored.has(path))
+        return [];
+    if (compare_isMap(declared)) {
+        if (!compare_isMap(live))
+            return [{ path: path || '(object)', declared: '(map)', live: live === undefined ? undefined : '(not a map)', secret: false }];
+        return Object.entries(declared).flatMap(([key, value]) => declaredDifferences(value, live[key], path ? `${path}.${key}` : key, ignored));
+    }
+    if (Array.isArray(declared)) {
+        if (!Array.isArray(live))
+            return [{ path, declared: `(list of ${declared.length})`, live: live === undefined ? undefined : '(not a list)', secret: false }];
+        const liveByKey = new Map(live.map((item, index) => [itemKey(item, index), item]));
+        return declared.flatMap((item, index) => {
+            const key = itemKey(item, index);
+            return declaredDifferences(item, liveByKey.get(key), `${path}[${key}]`, ignored);
+        });
+    }
+    if (declared === null || declared === undefined)
+        return [];
+    if (sameScalar(declared, live))
+        return [];
+    return [{ path, declared, live, secret: isSecretPath(path) || holdsSecret(declared) || holdsSecret(live) }];
+}
+/** Every leaf path of a tree, list items by their key. */
+function leafPathsByKey(tree, path = '') {
+    const found = new Map();
+    const walk = (node, at) => {
+        if (compare_isMap(node))
+            for (const [key, value] of Object.entries(node))
+                walk(value, at ? `${at}.${key}` : key);
+        else if (Array.isArray(node))
+            node.forEach((item, index) => walk(item, `${at}[${itemKey(item, index)}]`));
+        else
+            found.set(at, node);
+    };
+    walk(tree, path);
+    return found;
+}
+/**
+ * The paths that differ between two renders of the same inputs: the chart's random fields (a
+ * generated password, a certificate), which no deploy can keep equal and drift detection skips.
+ */
+function randomPaths(first, second) {
+    const a = leafPathsByKey(first);
+    const b = leafPathsByKey(second);
+    const differing = new Set();
+    for (const [path, value] of a)
+        if (!sameScalar(value, b.get(path)))
+            differing.add(path);
+    for (const path of b.keys())
+        if (!a.has(path))
+            differing.add(path);
+    return differing;
+}
+/** A difference as a line of the report: values shown unless a secret is involved. */
+function describeDifference(difference) {
+    if (difference.secret)
+        return `${difference.path}: differs (secret: value not shown)`;
+    const show = (value) => (value === undefined ? 'absent' : JSON.stringify(value));
+    return `${difference.path}: declared ${show(difference.declared)}, live ${show(difference.live)}`;
+}
+
+;// CONCATENATED MODULE: ./src/drift/detect.ts
+
+
+
+
+
+
+
+function objectKey(object) {
+    return `${object.kind}/${object.metadata.name}`;
+}
+function parseManifests(text) {
+    return yaml.loadAll(text).filter((object) => !!object && typeof object === 'object' && !!object.kind);
+}
+/** Symmetric comparison of two values trees, leaf by leaf. */
+function valueDifferences(declared, live) {
+    const a = leafPathsByKey(declared);
+    const b = leafPathsByKey(live);
+    const lines = [];
+    for (const [path, value] of a) {
+        if (!b.has(path))
+            lines.push(isSecretPath(path) ? `${path}: added (secret)` : `${path}: added ${JSON.stringify(value)}`);
+        else if (String(b.get(path)) !== String(value))
+            lines.push(describeDifference({ path, declared: value, live: b.get(path), secret: isSecretPath(path) }));
+    }
+    for (const path of b.keys())
+        if (!a.has(path))
+            lines.push(`${path}: removed`);
+    return lines;
+}
+/** Renders the declared manifests twice: what differs between the two renders is the chart's randomness. */
+async function declaredManifests(config, helm, valuesFile, directory) {
+    const render = (name) => templateChart({
+        helmPath: helm.path,
+        release: config.release,
+        namespace: config.namespace,
+        chart: config.chart.reference,
+        chartRepo: config.chart.repository,
+        chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
+        valuesFiles: [valuesFile],
+        outputFile: (0,external_node_path_namespaceObject.join)(directory, name),
+    });
+    const first = await render('declared-manifests.yaml');
+    const second = await render('declared-manifests-again.yaml');
+    const firstObjects = parseManifests((0,external_node_fs_namespaceObject.readFileSync)(first.manifestsFile, 'utf8'));
+    const secondObjects = new Map(parseManifests((0,external_node_fs_namespaceObject.readFileSync)(second.manifestsFile, 'utf8')).map((o) => [objectKey(o), o]));
+    const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)))]));
+    return { objects: firstObjects, random, file: first.manifestsFile };
+}
+async function liveObjects(kubectl, file, namespace) {
+    const { stdout } = await kubectl.run(['get', '-f', file, '-n', namespace, '--ignore-not-found', '-o', 'json'], { rawStdout: true });
+    if (!stdout.trim())
+        return new Map();
+    const parsed = JSON.parse(stdout);
+    const items = parsed.items ?? [parsed];
+    return new Map(items.map((o) => [objectKey(o), o]));
+}
+async function managedSecretDrift(kubectl, namespace, secrets) {
+    const lines = [];
+    for (const secret of secrets) {
+        const live = await kubectl.get('secret', secret.name, namespace, { rawStdout: true });
+        if (!live) {
+            lines.push(`Secret ${secret.name}: missing`);
+            continue;
+        }
+        if (secret.generated)
+            continue;
+        const differing = Object.entries(secret.data)
+            .filter(([key, source]) => source.from === 'input' && Buffer.from(live.data?.[key] ?? '', 'base64').toString() !== (source.value ?? ''))
+            .map(([key, source]) => `${key} (input ${source.from === 'input' ? source.input : ''})`);
+        if (differing.length > 0)
+            lines.push(`Secret ${secret.name}: ${differing.join(', ')} differ from the inputs (values not shown)`);
+    }
+    return lines;
+}
+async function detectDrift(config, harbor, helm, kubectl, valuesFile, directory) {
+    return inGroup('Drift: declared vs release vs cluster', async () => {
+        const release = await helm.status(config.release, config.namespace);
+        if (!release) {
+            log.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
+            return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
+        }
+        const liveValues = JSON.parse((await helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true })).stdout || '{}') ?? {};
+        const values = valueDifferences(harbor.values, liveValues);
+        const declared = await declaredManifests(config, helm, valuesFile, directory);
+        const stored = parseManifests((await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true })).stdout);
+        const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
+        const manifest = [];
+        for (const object of declared.objects) {
+            const key = objectKey(object);
+            const previous = storedByKey.get(key);
+            if (!previous)
+                manifest.push({ object: key, change: 'added', differences: [] });
+            else {
+                const ignored = declared.random.get(key);
+                const differences = [...declaredDifferences(object, previous, '', ignored), ...declaredDifferences(previous, object, '', ignored).filter((d) => d.live === undefined)];
+                if (differences.length > 0)
+                    manifest.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
+            }
+        }
+        for (const key of storedByKey.keys())
+            if (!declared.objects.some((o) => objectKey(o) === key))
+                manifest.push({ object: key, change: 'removed', differences: [] });
+        const live = await liveObjects(kubectl, declared.file, config.namespace);
+        const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
+        if (extras.length > 0) {
+            const extrasFile = (0,external_node_path_namespaceObject.join)(directory, 'declared-objects.yaml');
+            (0,external_node_fs_namespaceObject.writeFileSync)(extrasFile, extras.map((o) => yaml.dump(o)).join('---\n'), { mode: 0o600 });
+            for (const [key, object] of await liveObjects(kubectl, extrasFile, config.namespace))
+                live.set(key, object);
+        }
+        const liveDrift = [];
+        for (const object of [...declared.objects, ...extras]) {
+            const key = objectKey(object);
+            const current = live.get(key);
+            if (!current) {
+                liveDrift.push({ object: key, change: 'missing', differences: [] });
+                continue;
+            }
+            const differences = declaredDifferences(object, current, '', declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
+            if (differences.length > 0)
+                liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
+        }
+        const secrets = await managedSecretDrift(kubectl, config.namespace, harbor.secrets);
+        const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
+        log.info(drifted
+            ? `Drift: ${values.length} value(s), ${manifest.length} manifest object(s), ${liveDrift.length} live object(s), ${secrets.length} Secret(s) differ; release status ${release.status}`
+            : `In sync: revision ${release.revision} (${release.status}) matches the inputs, and the live objects match it`);
+        return { release: 'present', status: release.status, revision: release.revision, values, manifest, live: liveDrift, secrets, drifted };
+    });
+}
+/** The report as text: the diff file, and the summary's body. */
+function driftText(report) {
+    if (report.release === 'absent')
+        return 'The release does not exist yet: deploy installs it.\n';
+    const lines = [`release revision ${report.revision}, status ${report.status}`];
+    const section = (title, entries) => {
+        if (entries.length === 0)
+            return;
+        lines.push('', `## ${title}`, ...entries);
+    };
+    section('values (declared vs helm get values)', report.values);
+    section('manifests (declared vs helm get manifest)', report.manifest.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
+    section('live objects (declared vs the cluster)', report.live.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
+    section('Secrets made from inputs', report.secrets);
+    if (!report.drifted)
+        lines.push('', 'No drift.');
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/helm/helm.ts
+
+/** Statuses a release is left in when the helm that held it was killed (a cancelled workflow run). */
+const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'];
+/**
+ * `helm upgrade --install` flags for the Helm major in use. Helm 4 renamed --atomic to
+ * --rollback-on-failure and made --wait take a strategy (without it, Helm 4 waits only for hooks);
+ * --server-side=auto keeps the apply method a release was made with, so a release installed by
+ * Helm 3 (client-side) is not switched under it.
+ */
+function upgradeArgs(major, settings) {
+    const { chart } = settings;
+    const args = ['upgrade', '--install', settings.release, chart.reference, '--namespace', settings.namespace, '--values', settings.valuesFile];
+    if (chart.kind === 'repository' && chart.repository)
+        args.push('--repo', chart.repository);
+    if (chart.kind !== 'local')
+        args.push('--version', chart.version);
+    args.push('--timeout', `${Math.ceil(settings.timeoutMs / 1000)}s`, '--history-max', String(settings.historyMax));
+    if (major === 4) {
+        // --force-conflicts: the action owns the release; a live edit by another field manager is
+        // drift that the deploy repairs, not a conflict that stops it.
+        args.push('--wait=watcher', '--server-side=auto', '--force-conflicts');
+        if (settings.rollbackOnFailure)
+            args.push('--rollback-on-failure');
+    }
+    else {
+        args.push('--wait');
+        if (settings.rollbackOnFailure)
+            args.push('--atomic');
+    }
+    return args;
+}
+class Helm {
+    path;
+    major;
+    access;
+    constructor(path, major, access) {
+        this.path = path;
+        this.major = major;
+        this.access = access;
+    }
+    run(args, options) {
+        return runTool(this.path, [...args, '--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--kube-context', this.access.context] : [])], options);
+    }
+    /** The release's latest revision, or undefined when there is none (from history: Helm 3 and 4 agree on its JSON). */
+    async status(release, namespace) {
+        const latest = (await this.history(release, namespace)).at(-1);
+        if (!latest)
+            return undefined;
+        return {
+            name: release,
+            namespace,
+            revision: latest.revision,
+            status: latest.status,
+            chartVersion: /-(v?\d+\.\d+\.\d+[^-]*)$/.exec(latest.chart)?.[1],
+            appVersion: latest.appVersion,
+        };
+    }
+    async history(release, namespace) {
+        try {
+            const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true });
+            const entries = JSON.parse(stdout);
+            return entries.map((entry) => ({ revision: entry.revision, status: entry.status, chart: entry.chart, appVersion: entry.app_version, description: entry.description }));
+        }
+        catch (error) {
+            if (error instanceof ToolError && /release: not found/.test(error.stderr))
+                return [];
+            throw error;
+        }
+    }
+    upgrade(settings) {
+        return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}` });
+    }
+    rollback(release, namespace, revision, timeoutMs) {
+        const wait = this.major === 4 ? ['--wait=watcher'] : ['--wait'];
+        return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}` });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/kube/cfs.ts
@@ -70832,85 +71189,6 @@ async function ensureSecrets(kubectl, namespace, secrets, registryUsername) {
     return outcome;
 }
 
-;// CONCATENATED MODULE: ./src/kube/kubectl.ts
-
-
-const FIELD_MANAGER = 'harbor-tke-action';
-class Kubectl {
-    access;
-    constructor(access) {
-        this.access = access;
-    }
-    args(args) {
-        return ['--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--context', this.access.context] : []), ...args];
-    }
-    run(args, options) {
-        return runTool(this.access.kubectlPath, this.args(args), options);
-    }
-    async json(args, options = {}) {
-        const { stdout } = await this.run([...args, '-o', 'json'], { quietStdout: true, ...options });
-        return JSON.parse(stdout);
-    }
-    /** The object, or undefined when it does not exist. */
-    async get(resource, name, namespace, options = {}) {
-        const { stdout } = await this.run(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json'], { quietStdout: true, ...options });
-        return stdout.trim() ? JSON.parse(stdout) : undefined;
-    }
-    /** Server-side apply, owned by this action: idempotent, and a no-op when nothing changed. */
-    async apply(objects, group) {
-        const documents = objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n');
-        return this.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { stdin: documents, group });
-    }
-    async canI(verb, resource, namespace) {
-        const { exitCode } = await this.run(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : [])], { acceptExitCodes: [1], quietStdout: true });
-        return exitCode === 0;
-    }
-    /** `kubectl get --watch` streaming watch events (JSON) to the callback until stopped. */
-    watch(resource, namespace, selector, onEvent) {
-        const splitter = new JsonStreamSplitter((text) => onEvent(JSON.parse(text)));
-        return startTool(this.access.kubectlPath, this.args(['get', resource, '-n', namespace, '-l', selector, '--watch', '--output-watch-events', '-o', 'json']), (chunk) => splitter.push(chunk));
-    }
-}
-/** Splits a stream of concatenated JSON documents (kubectl's watch output) into whole documents. */
-class JsonStreamSplitter {
-    onDocument;
-    buffer = '';
-    depth = 0;
-    inString = false;
-    escaped = false;
-    start = -1;
-    constructor(onDocument) {
-        this.onDocument = onDocument;
-    }
-    push(chunk) {
-        const offset = this.buffer.length;
-        this.buffer += chunk;
-        for (let i = offset; i < this.buffer.length; i++) {
-            const char = this.buffer[i];
-            if (this.inString) {
-                if (this.escaped)
-                    this.escaped = false;
-                else if (char === '\\')
-                    this.escaped = true;
-                else if (char === '"')
-                    this.inString = false;
-                continue;
-            }
-            if (char === '"')
-                this.inString = true;
-            else if (char === '{') {
-                if (this.depth++ === 0)
-                    this.start = i;
-            }
-            else if (char === '}' && --this.depth === 0) {
-                this.onDocument(this.buffer.slice(this.start, i + 1));
-                this.buffer = this.buffer.slice(i + 1);
-                i = -1;
-            }
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/kube/preflight.ts
 
 
@@ -70943,23 +71221,27 @@ function requiredPermissions(config, namespaceExists) {
     }
     return permissions;
 }
-function lastLine(text) {
+function preflight_lastLine(text) {
     return text.trim().split('\n').filter(Boolean).pop() ?? '';
+}
+/** The API server's version, or a failure that says how to make it reachable. */
+async function reachCluster(kubectl) {
+    try {
+        const version = await kubectl.json(['version'], { quietStdout: true });
+        const serverVersion = version.serverVersion?.gitVersion ?? 'unknown';
+        log.info(`API server ${serverVersion}`);
+        return serverVersion;
+    }
+    catch (error) {
+        if (!(error instanceof ToolError))
+            throw error;
+        throw new ClusterPreflightError(`cannot reach the Kubernetes API server (${preflight_lastLine(error.stderr)}): check kubeconfig (server address, credentials) and that the runner can reach the cluster (TKE: the API server's public or VPC access).`);
+    }
 }
 /** Checks reachability and permissions; returns whether the namespace exists. */
 async function clusterPreflight(kubectl, config) {
     return inGroup('Cluster preflight', async () => {
-        let serverVersion;
-        try {
-            const version = await kubectl.json(['version'], { quietStdout: true });
-            serverVersion = version.serverVersion?.gitVersion ?? 'unknown';
-        }
-        catch (error) {
-            if (!(error instanceof ToolError))
-                throw error;
-            throw new ClusterPreflightError(`cannot reach the Kubernetes API server (${lastLine(error.stderr)}): check kubeconfig (server address, credentials) and that the runner can reach the cluster (TKE: the API server's public or VPC access).`);
-        }
-        log.info(`API server ${serverVersion}`);
+        const serverVersion = await reachCluster(kubectl);
         const namespaceExists = (await kubectl.get('namespace', config.namespace)) !== undefined;
         const permissions = requiredPermissions(config, namespaceExists);
         const answers = await Promise.all(permissions.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)));
@@ -71266,30 +71548,6 @@ function resourceOf(kind) {
     return kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps';
 }
 
-;// CONCATENATED MODULE: ./src/post-step.ts
-
-
-/** State keys the main step saves for the post step (core.saveState). */
-const STATE_FILES_TO_REMOVE = 'files-to-remove';
-/**
- * Runs after the job's steps, also when they failed or were cancelled: removes the files the main
- * step recorded (kubeconfig, values with secrets, DOCKER_CONFIG), so nothing sensitive outlives the job.
- */
-async function runPostStep() {
-    const recorded = core.getState(STATE_FILES_TO_REMOVE);
-    const paths = recorded ? JSON.parse(recorded) : [];
-    for (const path of paths) {
-        rmSync(path, { recursive: true, force: true });
-        core.info(`Removed ${path}`);
-    }
-}
-const pathsToRemove = [];
-/** Records a path for the post step to remove (state written now, read by the post step). */
-function removeInPostStep(path) {
-    pathsToRemove.push(path);
-    saveState(STATE_FILES_TO_REMOVE, JSON.stringify(pathsToRemove));
-}
-
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 
 
@@ -71352,6 +71610,312 @@ class SummaryBuilder {
 }
 function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
+}
+
+;// CONCATENATED MODULE: ./src/values/secrets.ts
+
+const input = (name, value) => ({ from: 'input', input: name, value });
+/** Whether this chart version reads Harbor's internal secrets from existing Secrets (1.18+). */
+function chartReadsInternalSecrets(contract) {
+    return ['core.existingSecret', 'core.existingXsrfSecret', 'jobservice.existingSecret', 'registry.existingSecret'].every((path) => contract.paths.has(path));
+}
+function planSecrets(config, contract) {
+    const names = secretNames(config.release);
+    const secrets = [];
+    if (!config.secretsInValues) {
+        if (config.storage.type === 'cos') {
+            secrets.push({
+                name: names.s3,
+                purpose: 'COS keys for the registry (S3 driver)',
+                type: 'Opaque',
+                generated: false,
+                data: {
+                    REGISTRY_STORAGE_S3_ACCESSKEY: input('cos-secret-id', config.storage.secretId),
+                    REGISTRY_STORAGE_S3_SECRETKEY: input('cos-secret-key', config.storage.secretKey),
+                },
+            });
+        }
+        if (config.database.type === 'external') {
+            secrets.push({ name: names.database, purpose: 'PostgreSQL password', type: 'Opaque', generated: false, data: { password: input('database-password', config.database.password) } });
+        }
+        if (config.redis.type === 'external' && config.redis.password) {
+            const data = { REDIS_PASSWORD: input('redis-password', config.redis.password) };
+            if (config.redis.username)
+                data.REDIS_USERNAME = input('redis-username', config.redis.username);
+            secrets.push({ name: names.redis, purpose: 'Redis credentials', type: 'Opaque', generated: false, data });
+        }
+        secrets.push({ name: names.admin, purpose: 'Harbor admin password', type: 'Opaque', generated: false, data: { HARBOR_ADMIN_PASSWORD: input('admin-password', config.harbor.adminPassword) } });
+    }
+    secrets.push({ name: names.secretKey, purpose: 'encryption key of Harbor core (16 characters)', type: 'Opaque', generated: true, data: { secretKey: { from: 'generated', how: 'random-16' } } }, {
+        name: names.tokenCertificate,
+        purpose: 'key and certificate that sign registry tokens',
+        type: 'kubernetes.io/tls',
+        generated: true,
+        data: { 'tls.key': { from: 'generated', how: 'token-key' }, 'tls.crt': { from: 'generated', how: 'token-certificate' } },
+    }, {
+        name: names.registryCredentials,
+        purpose: 'credentials core uses to call the registry',
+        type: 'Opaque',
+        generated: true,
+        data: { REGISTRY_PASSWD: { from: 'generated', how: 'registry-password' }, REGISTRY_HTPASSWD: { from: 'generated', how: 'registry-htpasswd' } },
+    });
+    if (chartReadsInternalSecrets(contract)) {
+        secrets.push({ name: names.core, purpose: 'secret core shares with the other components', type: 'Opaque', generated: true, data: { secret: { from: 'generated', how: 'random-16' } } }, { name: names.xsrf, purpose: 'CSRF key of core (32 characters)', type: 'Opaque', generated: true, data: { CSRF_KEY: { from: 'generated', how: 'random-32' } } }, { name: names.jobservice, purpose: 'jobservice secret', type: 'Opaque', generated: true, data: { JOBSERVICE_SECRET: { from: 'generated', how: 'random-16' } } }, { name: names.registry, purpose: 'registry HTTP secret', type: 'Opaque', generated: true, data: { REGISTRY_HTTP_SECRET: { from: 'generated', how: 'random-16' } } });
+    }
+    return secrets;
+}
+
+;// CONCATENATED MODULE: ./src/values/generate.ts
+
+
+
+
+class ValuesBuilder {
+    values = {};
+    provenance = new Map();
+    put(path, value, source) {
+        const keys = path.split('.');
+        let node = this.values;
+        for (const key of keys.slice(0, -1)) {
+            if (typeof node[key] !== 'object' || node[key] === null)
+                node[key] = {};
+            node = node[key];
+        }
+        node[keys[keys.length - 1]] = value;
+        this.provenance.set(path, source);
+    }
+}
+/** Chart values for the configuration, correct for the chart version asked. */
+function buildHarborValues(config) {
+    const contract = contractFor(config.chart.version);
+    const secrets = planSecrets(config, contract);
+    const names = secretNames(config.release);
+    const notes = [];
+    const v = new ValuesBuilder();
+    const secretRef = (name) => (secrets.some((s) => s.name === name) ? name : undefined);
+    // Exposure
+    v.put('expose.type', config.expose.type, 'input expose');
+    v.put('expose.tls.enabled', config.expose.tls, 'input tls');
+    if (config.expose.tls) {
+        v.put('expose.tls.certSource', 'auto', 'input tls (the chart makes a certificate)');
+        v.put('expose.tls.auto.commonName', config.externalHost, 'input external-url (host)');
+    }
+    if (config.expose.type === 'ingress')
+        v.put('expose.ingress.hosts.core', config.externalHost, 'input external-url (host)');
+    if (config.expose.type === 'route' && config.expose.gateway) {
+        v.put('expose.route.hosts', [config.externalHost], 'input external-url (host)');
+        v.put('expose.route.parentRefs', [{ name: config.expose.gateway.name, namespace: config.expose.gateway.namespace }], 'input istio-gateway');
+    }
+    v.put('externalURL', config.externalUrl, 'input external-url');
+    // Images
+    const cfsNames = cfsVolumeNames(config);
+    if (config.storage.type === 'cos') {
+        const cos = config.storage;
+        v.put('persistence.imageChartStorage.type', 's3', 'input storage: cos (COS speaks S3)');
+        v.put('persistence.imageChartStorage.disableredirect', true, 'COS: serve blobs through the registry, not presigned COS URLs');
+        v.put('persistence.imageChartStorage.s3.region', cos.region, 'input cos-region');
+        v.put('persistence.imageChartStorage.s3.bucket', cos.bucket, 'input cos-bucket');
+        v.put('persistence.imageChartStorage.s3.regionendpoint', cos.endpoint, cos.endpointExplicit ? 'input cos-endpoint' : 'input cos-region (default endpoint)');
+        v.put('persistence.imageChartStorage.s3.rootdirectory', cos.rootDirectory, 'input cos-root-directory');
+        if (config.secretsInValues) {
+            v.put('persistence.imageChartStorage.s3.accesskey', cos.secretId ?? '', 'input cos-secret-id (secrets-in-values)');
+            v.put('persistence.imageChartStorage.s3.secretkey', cos.secretKey ?? '', 'input cos-secret-key (secrets-in-values)');
+        }
+        else {
+            v.put('persistence.imageChartStorage.s3.existingSecret', names.s3, 'Secret made from cos-secret-id and cos-secret-key');
+        }
+    }
+    else {
+        v.put('persistence.imageChartStorage.type', 'filesystem', 'input storage: filesystem');
+        const claim = config.storage.existingClaim ?? (config.cfs ? cfsNames.registry.claim : undefined);
+        if (claim)
+            v.put('persistence.persistentVolumeClaim.registry.existingClaim', claim, config.storage.existingClaim ? 'input registry-pvc' : 'CFS claim made from cfs-server and cfs-path');
+    }
+    const jobLogClaim = config.jobserviceClaim ?? (config.cfs ? cfsNames.jobservice.claim : undefined);
+    if (jobLogClaim) {
+        v.put('persistence.persistentVolumeClaim.jobservice.jobLog.existingClaim', jobLogClaim, config.jobserviceClaim ? 'input jobservice-pvc' : 'CFS claim made from cfs-server and cfs-path');
+    }
+    // Database and Redis
+    if (config.database.type === 'external') {
+        const db = config.database;
+        v.put('database.type', 'external', 'input database-host');
+        v.put('database.external.host', db.host, 'input database-host');
+        v.put('database.external.port', String(db.port), 'input database-port');
+        v.put('database.external.username', db.username, 'input database-username');
+        v.put('database.external.coreDatabase', db.name, 'input database-name');
+        v.put('database.external.sslmode', db.sslmode, 'input database-sslmode');
+        if (config.secretsInValues)
+            v.put('database.external.password', db.password ?? '', 'input database-password (secrets-in-values)');
+        else
+            v.put('database.external.existingSecret', names.database, 'Secret made from database-password');
+    }
+    if (config.redis.type === 'external') {
+        const redis = config.redis;
+        v.put('redis.type', 'external', 'input redis-addr');
+        v.put('redis.external.addr', redis.addr, 'input redis-addr');
+        if (redis.username)
+            v.put('redis.external.username', redis.username, 'input redis-username');
+        if (config.secretsInValues && redis.password)
+            v.put('redis.external.password', redis.password, 'input redis-password (secrets-in-values)');
+        const redisSecret = secretRef(names.redis);
+        if (redisSecret)
+            v.put('redis.external.existingSecret', redisSecret, 'Secret made from redis-password');
+        const indexPaths = {
+            core: 'coreDatabaseIndex',
+            jobservice: 'jobserviceDatabaseIndex',
+            registry: 'registryDatabaseIndex',
+            trivy: 'trivyAdapterIndex',
+            harbor: 'harborDatabaseIndex',
+            cacheLayer: 'cacheLayerDatabaseIndex',
+        };
+        for (const [component, key] of Object.entries(indexPaths)) {
+            const index = redis.indexes[component];
+            if (index !== undefined)
+                v.put(`redis.external.${key}`, String(index), 'input redis-database-indexes');
+        }
+    }
+    // Credentials: references to Secrets, or (secrets-in-values) the values themselves
+    if (config.secretsInValues) {
+        v.put('harborAdminPassword', config.harbor.adminPassword ?? '', 'input admin-password (secrets-in-values)');
+    }
+    else {
+        v.put('existingSecretAdminPassword', names.admin, 'Secret made from admin-password');
+        v.put('existingSecretAdminPasswordKey', 'HARBOR_ADMIN_PASSWORD', 'key in that Secret');
+    }
+    notes.push('admin-password takes effect only when Harbor first initialises its database; change it later in Harbor itself.');
+    const kept = 'Secret generated on first deploy, then kept (no rotation on upgrade)';
+    v.put('existingSecretSecretKey', names.secretKey, kept);
+    v.put('core.secretName', names.tokenCertificate, kept);
+    v.put('registry.credentials.existingSecret', names.registryCredentials, kept);
+    if (chartReadsInternalSecrets(contract)) {
+        v.put('core.existingSecret', names.core, kept);
+        v.put('core.existingXsrfSecret', names.xsrf, kept);
+        v.put('core.existingXsrfSecretKey', 'CSRF_KEY', 'key in that Secret');
+        v.put('jobservice.existingSecret', names.jobservice, kept);
+        v.put('jobservice.existingSecretKey', 'JOBSERVICE_SECRET', 'key in that Secret');
+        v.put('registry.existingSecret', names.registry, kept);
+        v.put('registry.existingSecretKey', 'REGISTRY_HTTP_SECRET', 'key in that Secret');
+    }
+    else {
+        notes.push(`Chart ${config.chart.version} cannot read the core, jobservice and registry secrets from existing Secrets (chart 1.18 can): every upgrade generates new ones and restarts those pods.`);
+    }
+    // Workloads
+    const components = ['core', 'jobservice', 'registry', 'portal', ...(config.expose.type === 'ingress' || config.expose.type === 'route' ? [] : ['nginx'])];
+    for (const component of components)
+        v.put(`${component}.replicas`, config.harbor.replicas, 'input replicas');
+    v.put('trivy.enabled', config.harbor.trivy, 'input trivy');
+    v.put('metrics.enabled', config.harbor.metrics, 'input metrics');
+    let values = v.values;
+    const provenance = v.provenance;
+    for (const override of config.overrides) {
+        values = mergeValues(values, override.values);
+        for (const path of leafPaths(override.values))
+            provenance.set(path, override.source === 'set' || override.source === 'values' ? `input ${override.source}` : `values-files: ${override.source}`);
+    }
+    return { values, provenance, secrets, contract, notes };
+}
+
+;// CONCATENATED MODULE: ./src/kube/kubectl.ts
+
+
+const FIELD_MANAGER = 'harbor-tke-action';
+class Kubectl {
+    access;
+    constructor(access) {
+        this.access = access;
+    }
+    args(args) {
+        return ['--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--context', this.access.context] : []), ...args];
+    }
+    run(args, options) {
+        return runTool(this.access.kubectlPath, this.args(args), options);
+    }
+    async json(args, options = {}) {
+        const { stdout } = await this.run([...args, '-o', 'json'], { quietStdout: true, ...options });
+        return JSON.parse(stdout);
+    }
+    /** The object, or undefined when it does not exist. */
+    async get(resource, name, namespace, options = {}) {
+        const { stdout } = await this.run(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json'], { quietStdout: true, ...options });
+        return stdout.trim() ? JSON.parse(stdout) : undefined;
+    }
+    /** Server-side apply, owned by this action: idempotent, and a no-op when nothing changed. */
+    async apply(objects, group) {
+        const documents = objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n');
+        return this.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { stdin: documents, group });
+    }
+    async canI(verb, resource, namespace) {
+        const { exitCode } = await this.run(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : [])], { acceptExitCodes: [1], quietStdout: true });
+        return exitCode === 0;
+    }
+    /** `kubectl get --watch` streaming watch events (JSON) to the callback until stopped. */
+    watch(resource, namespace, selector, onEvent) {
+        const splitter = new JsonStreamSplitter((text) => onEvent(JSON.parse(text)));
+        return startTool(this.access.kubectlPath, this.args(['get', resource, '-n', namespace, '-l', selector, '--watch', '--output-watch-events', '-o', 'json']), (chunk) => splitter.push(chunk));
+    }
+}
+/** Splits a stream of concatenated JSON documents (kubectl's watch output) into whole documents. */
+class JsonStreamSplitter {
+    onDocument;
+    buffer = '';
+    depth = 0;
+    inString = false;
+    escaped = false;
+    start = -1;
+    constructor(onDocument) {
+        this.onDocument = onDocument;
+    }
+    push(chunk) {
+        const offset = this.buffer.length;
+        this.buffer += chunk;
+        for (let i = offset; i < this.buffer.length; i++) {
+            const char = this.buffer[i];
+            if (this.inString) {
+                if (this.escaped)
+                    this.escaped = false;
+                else if (char === '\\')
+                    this.escaped = true;
+                else if (char === '"')
+                    this.inString = false;
+                continue;
+            }
+            if (char === '"')
+                this.inString = true;
+            else if (char === '{') {
+                if (this.depth++ === 0)
+                    this.start = i;
+            }
+            else if (char === '}' && --this.depth === 0) {
+                this.onDocument(this.buffer.slice(this.start, i + 1));
+                this.buffer = this.buffer.slice(i + 1);
+                i = -1;
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/post-step.ts
+
+
+/** State keys the main step saves for the post step (core.saveState). */
+const STATE_FILES_TO_REMOVE = 'files-to-remove';
+/**
+ * Runs after the job's steps, also when they failed or were cancelled: removes the files the main
+ * step recorded (kubeconfig, values with secrets, DOCKER_CONFIG), so nothing sensitive outlives the job.
+ */
+async function runPostStep() {
+    const recorded = core.getState(STATE_FILES_TO_REMOVE);
+    const paths = recorded ? JSON.parse(recorded) : [];
+    for (const path of paths) {
+        rmSync(path, { recursive: true, force: true });
+        core.info(`Removed ${path}`);
+    }
+}
+const pathsToRemove = [];
+/** Records a path for the post step to remove (state written now, read by the post step). */
+function removeInPostStep(path) {
+    pathsToRemove.push(path);
+    saveState(STATE_FILES_TO_REMOVE, JSON.stringify(pathsToRemove));
 }
 
 // EXTERNAL MODULE: ./node_modules/semver/index.js
@@ -72154,8 +72718,6 @@ function _unique(values) {
     return Array.from(new Set(values));
 }
 //# sourceMappingURL=tool-cache.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:stream"
@@ -72677,209 +73239,6 @@ function ensureToolCacheEnvironment() {
         process.env['RUNNER_TEMP'] = (0,external_node_path_namespaceObject.join)(base, 'tmp');
 }
 
-;// CONCATENATED MODULE: ./src/values/secrets.ts
-
-const input = (name, value) => ({ from: 'input', input: name, value });
-/** Whether this chart version reads Harbor's internal secrets from existing Secrets (1.18+). */
-function chartReadsInternalSecrets(contract) {
-    return ['core.existingSecret', 'core.existingXsrfSecret', 'jobservice.existingSecret', 'registry.existingSecret'].every((path) => contract.paths.has(path));
-}
-function planSecrets(config, contract) {
-    const names = secretNames(config.release);
-    const secrets = [];
-    if (!config.secretsInValues) {
-        if (config.storage.type === 'cos') {
-            secrets.push({
-                name: names.s3,
-                purpose: 'COS keys for the registry (S3 driver)',
-                type: 'Opaque',
-                generated: false,
-                data: {
-                    REGISTRY_STORAGE_S3_ACCESSKEY: input('cos-secret-id', config.storage.secretId),
-                    REGISTRY_STORAGE_S3_SECRETKEY: input('cos-secret-key', config.storage.secretKey),
-                },
-            });
-        }
-        if (config.database.type === 'external') {
-            secrets.push({ name: names.database, purpose: 'PostgreSQL password', type: 'Opaque', generated: false, data: { password: input('database-password', config.database.password) } });
-        }
-        if (config.redis.type === 'external' && config.redis.password) {
-            const data = { REDIS_PASSWORD: input('redis-password', config.redis.password) };
-            if (config.redis.username)
-                data.REDIS_USERNAME = input('redis-username', config.redis.username);
-            secrets.push({ name: names.redis, purpose: 'Redis credentials', type: 'Opaque', generated: false, data });
-        }
-        secrets.push({ name: names.admin, purpose: 'Harbor admin password', type: 'Opaque', generated: false, data: { HARBOR_ADMIN_PASSWORD: input('admin-password', config.harbor.adminPassword) } });
-    }
-    secrets.push({ name: names.secretKey, purpose: 'encryption key of Harbor core (16 characters)', type: 'Opaque', generated: true, data: { secretKey: { from: 'generated', how: 'random-16' } } }, {
-        name: names.tokenCertificate,
-        purpose: 'key and certificate that sign registry tokens',
-        type: 'kubernetes.io/tls',
-        generated: true,
-        data: { 'tls.key': { from: 'generated', how: 'token-key' }, 'tls.crt': { from: 'generated', how: 'token-certificate' } },
-    }, {
-        name: names.registryCredentials,
-        purpose: 'credentials core uses to call the registry',
-        type: 'Opaque',
-        generated: true,
-        data: { REGISTRY_PASSWD: { from: 'generated', how: 'registry-password' }, REGISTRY_HTPASSWD: { from: 'generated', how: 'registry-htpasswd' } },
-    });
-    if (chartReadsInternalSecrets(contract)) {
-        secrets.push({ name: names.core, purpose: 'secret core shares with the other components', type: 'Opaque', generated: true, data: { secret: { from: 'generated', how: 'random-16' } } }, { name: names.xsrf, purpose: 'CSRF key of core (32 characters)', type: 'Opaque', generated: true, data: { CSRF_KEY: { from: 'generated', how: 'random-32' } } }, { name: names.jobservice, purpose: 'jobservice secret', type: 'Opaque', generated: true, data: { JOBSERVICE_SECRET: { from: 'generated', how: 'random-16' } } }, { name: names.registry, purpose: 'registry HTTP secret', type: 'Opaque', generated: true, data: { REGISTRY_HTTP_SECRET: { from: 'generated', how: 'random-16' } } });
-    }
-    return secrets;
-}
-
-;// CONCATENATED MODULE: ./src/values/generate.ts
-
-
-
-
-class ValuesBuilder {
-    values = {};
-    provenance = new Map();
-    put(path, value, source) {
-        const keys = path.split('.');
-        let node = this.values;
-        for (const key of keys.slice(0, -1)) {
-            if (typeof node[key] !== 'object' || node[key] === null)
-                node[key] = {};
-            node = node[key];
-        }
-        node[keys[keys.length - 1]] = value;
-        this.provenance.set(path, source);
-    }
-}
-/** Chart values for the configuration, correct for the chart version asked. */
-function buildHarborValues(config) {
-    const contract = contractFor(config.chart.version);
-    const secrets = planSecrets(config, contract);
-    const names = secretNames(config.release);
-    const notes = [];
-    const v = new ValuesBuilder();
-    const secretRef = (name) => (secrets.some((s) => s.name === name) ? name : undefined);
-    // Exposure
-    v.put('expose.type', config.expose.type, 'input expose');
-    v.put('expose.tls.enabled', config.expose.tls, 'input tls');
-    if (config.expose.tls) {
-        v.put('expose.tls.certSource', 'auto', 'input tls (the chart makes a certificate)');
-        v.put('expose.tls.auto.commonName', config.externalHost, 'input external-url (host)');
-    }
-    if (config.expose.type === 'ingress')
-        v.put('expose.ingress.hosts.core', config.externalHost, 'input external-url (host)');
-    if (config.expose.type === 'route' && config.expose.gateway) {
-        v.put('expose.route.hosts', [config.externalHost], 'input external-url (host)');
-        v.put('expose.route.parentRefs', [{ name: config.expose.gateway.name, namespace: config.expose.gateway.namespace }], 'input istio-gateway');
-    }
-    v.put('externalURL', config.externalUrl, 'input external-url');
-    // Images
-    const cfsNames = cfsVolumeNames(config);
-    if (config.storage.type === 'cos') {
-        const cos = config.storage;
-        v.put('persistence.imageChartStorage.type', 's3', 'input storage: cos (COS speaks S3)');
-        v.put('persistence.imageChartStorage.disableredirect', true, 'COS: serve blobs through the registry, not presigned COS URLs');
-        v.put('persistence.imageChartStorage.s3.region', cos.region, 'input cos-region');
-        v.put('persistence.imageChartStorage.s3.bucket', cos.bucket, 'input cos-bucket');
-        v.put('persistence.imageChartStorage.s3.regionendpoint', cos.endpoint, cos.endpointExplicit ? 'input cos-endpoint' : 'input cos-region (default endpoint)');
-        v.put('persistence.imageChartStorage.s3.rootdirectory', cos.rootDirectory, 'input cos-root-directory');
-        if (config.secretsInValues) {
-            v.put('persistence.imageChartStorage.s3.accesskey', cos.secretId ?? '', 'input cos-secret-id (secrets-in-values)');
-            v.put('persistence.imageChartStorage.s3.secretkey', cos.secretKey ?? '', 'input cos-secret-key (secrets-in-values)');
-        }
-        else {
-            v.put('persistence.imageChartStorage.s3.existingSecret', names.s3, 'Secret made from cos-secret-id and cos-secret-key');
-        }
-    }
-    else {
-        v.put('persistence.imageChartStorage.type', 'filesystem', 'input storage: filesystem');
-        const claim = config.storage.existingClaim ?? (config.cfs ? cfsNames.registry.claim : undefined);
-        if (claim)
-            v.put('persistence.persistentVolumeClaim.registry.existingClaim', claim, config.storage.existingClaim ? 'input registry-pvc' : 'CFS claim made from cfs-server and cfs-path');
-    }
-    const jobLogClaim = config.jobserviceClaim ?? (config.cfs ? cfsNames.jobservice.claim : undefined);
-    if (jobLogClaim) {
-        v.put('persistence.persistentVolumeClaim.jobservice.jobLog.existingClaim', jobLogClaim, config.jobserviceClaim ? 'input jobservice-pvc' : 'CFS claim made from cfs-server and cfs-path');
-    }
-    // Database and Redis
-    if (config.database.type === 'external') {
-        const db = config.database;
-        v.put('database.type', 'external', 'input database-host');
-        v.put('database.external.host', db.host, 'input database-host');
-        v.put('database.external.port', String(db.port), 'input database-port');
-        v.put('database.external.username', db.username, 'input database-username');
-        v.put('database.external.coreDatabase', db.name, 'input database-name');
-        v.put('database.external.sslmode', db.sslmode, 'input database-sslmode');
-        if (config.secretsInValues)
-            v.put('database.external.password', db.password ?? '', 'input database-password (secrets-in-values)');
-        else
-            v.put('database.external.existingSecret', names.database, 'Secret made from database-password');
-    }
-    if (config.redis.type === 'external') {
-        const redis = config.redis;
-        v.put('redis.type', 'external', 'input redis-addr');
-        v.put('redis.external.addr', redis.addr, 'input redis-addr');
-        if (redis.username)
-            v.put('redis.external.username', redis.username, 'input redis-username');
-        if (config.secretsInValues && redis.password)
-            v.put('redis.external.password', redis.password, 'input redis-password (secrets-in-values)');
-        const redisSecret = secretRef(names.redis);
-        if (redisSecret)
-            v.put('redis.external.existingSecret', redisSecret, 'Secret made from redis-password');
-        const indexPaths = {
-            core: 'coreDatabaseIndex',
-            jobservice: 'jobserviceDatabaseIndex',
-            registry: 'registryDatabaseIndex',
-            trivy: 'trivyAdapterIndex',
-            harbor: 'harborDatabaseIndex',
-            cacheLayer: 'cacheLayerDatabaseIndex',
-        };
-        for (const [component, key] of Object.entries(indexPaths)) {
-            const index = redis.indexes[component];
-            if (index !== undefined)
-                v.put(`redis.external.${key}`, String(index), 'input redis-database-indexes');
-        }
-    }
-    // Credentials: references to Secrets, or (secrets-in-values) the values themselves
-    if (config.secretsInValues) {
-        v.put('harborAdminPassword', config.harbor.adminPassword ?? '', 'input admin-password (secrets-in-values)');
-    }
-    else {
-        v.put('existingSecretAdminPassword', names.admin, 'Secret made from admin-password');
-        v.put('existingSecretAdminPasswordKey', 'HARBOR_ADMIN_PASSWORD', 'key in that Secret');
-    }
-    notes.push('admin-password takes effect only when Harbor first initialises its database; change it later in Harbor itself.');
-    const kept = 'Secret generated on first deploy, then kept (no rotation on upgrade)';
-    v.put('existingSecretSecretKey', names.secretKey, kept);
-    v.put('core.secretName', names.tokenCertificate, kept);
-    v.put('registry.credentials.existingSecret', names.registryCredentials, kept);
-    if (chartReadsInternalSecrets(contract)) {
-        v.put('core.existingSecret', names.core, kept);
-        v.put('core.existingXsrfSecret', names.xsrf, kept);
-        v.put('core.existingXsrfSecretKey', 'CSRF_KEY', 'key in that Secret');
-        v.put('jobservice.existingSecret', names.jobservice, kept);
-        v.put('jobservice.existingSecretKey', 'JOBSERVICE_SECRET', 'key in that Secret');
-        v.put('registry.existingSecret', names.registry, kept);
-        v.put('registry.existingSecretKey', 'REGISTRY_HTTP_SECRET', 'key in that Secret');
-    }
-    else {
-        notes.push(`Chart ${config.chart.version} cannot read the core, jobservice and registry secrets from existing Secrets (chart 1.18 can): every upgrade generates new ones and restarts those pods.`);
-    }
-    // Workloads
-    const components = ['core', 'jobservice', 'registry', 'portal', ...(config.expose.type === 'ingress' || config.expose.type === 'route' ? [] : ['nginx'])];
-    for (const component of components)
-        v.put(`${component}.replicas`, config.harbor.replicas, 'input replicas');
-    v.put('trivy.enabled', config.harbor.trivy, 'input trivy');
-    v.put('metrics.enabled', config.harbor.metrics, 'input metrics');
-    let values = v.values;
-    const provenance = v.provenance;
-    for (const override of config.overrides) {
-        values = mergeValues(values, override.values);
-        for (const path of leafPaths(override.values))
-            provenance.set(path, override.source === 'set' || override.source === 'values' ? `input ${override.source}` : `values-files: ${override.source}`);
-    }
-    return { values, provenance, secrets, contract, notes };
-}
-
 ;// CONCATENATED MODULE: ./src/values/render.ts
 
 
@@ -72927,6 +73286,47 @@ function objectsDeployCreates(config, harbor) {
 }
 function manifestsYaml(objects) {
     return redact(objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n'));
+}
+
+;// CONCATENATED MODULE: ./src/modes/cluster-session.ts
+
+
+
+
+
+
+
+
+/** The values file helm reads (secrets only with secrets-in-values): private, and gone after the job. */
+function writeValuesFile(config, harbor, directory) {
+    const valuesFile = (0,external_node_path_namespaceObject.join)(directory, 'values.yaml');
+    (0,external_node_fs_namespaceObject.writeFileSync)(valuesFile, valuesYaml(config, harbor.values), { mode: 0o600 });
+    removeInPostStep(valuesFile);
+    // The digest of the masked values: equal to render mode's for the same inputs.
+    const digest = valuesDigest(valuesYaml(config, redactValues(harbor.values)));
+    outputs_setOutput('values-file', valuesFile);
+    outputs_setOutput('values-digest', digest);
+    return { valuesFile, digest };
+}
+function writeKubeconfig(config, directory) {
+    const deploy = config.deploy;
+    if (!deploy.kubeconfigContent)
+        return deploy.kubeconfigFile;
+    const file = (0,external_node_path_namespaceObject.join)(directory, 'kubeconfig');
+    (0,external_node_fs_namespaceObject.writeFileSync)(file, deploy.kubeconfigContent, { mode: 0o600 });
+    removeInPostStep(file);
+    return file;
+}
+async function openClusterSession(config, harbor, directory) {
+    const { valuesFile, digest } = writeValuesFile(config, harbor, directory);
+    const helmTool = await installHelm(config.tools.helm);
+    const kubectlTool = await installKubectl(config.tools.kubectl);
+    outputs_setOutput('helm-path', helmTool.path);
+    outputs_setOutput('helm-version', helmTool.version);
+    outputs_setOutput('kubectl-path', kubectlTool.path);
+    outputs_setOutput('kubectl-version', kubectlTool.version);
+    const access = { kubectlPath: kubectlTool.path, kubeconfig: writeKubeconfig(config, directory), context: config.deploy.kubeContext };
+    return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, valuesFile, digest };
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/errors.ts
@@ -73234,6 +73634,8 @@ function judgeNetworkFailure(failure, counter) {
  * the old upload URL keeps failing once its commit failed.
  */
 async function retrying(context, stepName, attempt) {
+    // When the last try is cut off by the deadline itself, the registry's last answer is the cause.
+    let lastAnswered;
     for (let retryIndex = 0;; retryIndex += 1) {
         let failure;
         try {
@@ -73257,9 +73659,11 @@ async function retrying(context, stepName, attempt) {
                 throw error;
             }
         }
+        if (!failure.noAnswer)
+            lastAnswered = failure;
         const delayMs = context.budget.delayBeforeRetry(retryIndex, failure.retryAfterMs);
         if (!context.budget.allows(delayMs))
-            throw await outOfTime(context, stepName, failure);
+            throw await outOfTime(context, stepName, failure.noAnswer && lastAnswered ? lastAnswered : failure);
         log.info(`${stepName}: retrying in ${(delayMs / 1000).toFixed(2)} s (${failure.lastAttempt})`);
         context.counter.retries += 1;
         await sleep(delayMs);
@@ -74437,10 +74841,6 @@ function actionWorkDir(release) {
 
 
 
-
-
-
-
 /** A deploy that did not end with Harbor ready: the message says which component and why. */
 class DeployFailedError extends Error {
     constructor(message) {
@@ -74450,15 +74850,6 @@ class DeployFailedError extends Error {
 }
 /** How long to let the watch catch up with what helm --wait already saw. */
 const WATCH_CATCH_UP_MS = 10_000;
-function writeKubeconfig(config, directory) {
-    const deploy = config.deploy;
-    if (!deploy.kubeconfigContent)
-        return deploy.kubeconfigFile;
-    const file = (0,external_node_path_namespaceObject.join)(directory, 'kubeconfig');
-    (0,external_node_fs_namespaceObject.writeFileSync)(file, deploy.kubeconfigContent, { mode: 0o600 });
-    removeInPostStep(file);
-    return file;
-}
 async function resolveStuckRelease(helm, config, release) {
     if (!PENDING_STATUSES.includes(release.status))
         return undefined;
@@ -74511,28 +74902,19 @@ async function deployMode(config, warnings) {
     const deploy = config.deploy;
     const harbor = buildHarborValues(config);
     const directory = actionWorkDir(config.release);
-    // The values helm gets (secrets only with secrets-in-values): private, and gone after the job.
-    const valuesFile = (0,external_node_path_namespaceObject.join)(directory, 'values.yaml');
-    (0,external_node_fs_namespaceObject.writeFileSync)(valuesFile, valuesYaml(config, harbor.values), { mode: 0o600 });
-    removeInPostStep(valuesFile);
-    const digest = valuesDigest(valuesYaml(config, redactValues(harbor.values)));
-    outputs_setOutput('values-file', valuesFile);
-    outputs_setOutput('values-digest', digest);
     // The bucket first: a wrong key or region fails here in seconds, before the cluster is touched.
     const storage = config.storage;
     const cosCheck = storage.type === 'cos' && config.storagePreflight ? await checkCosBucket(storage) : undefined;
-    const helmTool = await installHelm(config.tools.helm);
-    const kubectlTool = await installKubectl(config.tools.kubectl);
-    outputs_setOutput('helm-path', helmTool.path);
-    outputs_setOutput('helm-version', helmTool.version);
-    outputs_setOutput('kubectl-path', kubectlTool.path);
-    outputs_setOutput('kubectl-version', kubectlTool.version);
-    const access = { kubectlPath: kubectlTool.path, kubeconfig: writeKubeconfig(config, directory), context: deploy.kubeContext };
-    const kubectl = new Kubectl(access);
-    const helm = new Helm(helmTool.path, helmTool.major, access);
+    const { helm, kubectl, helmTool, valuesFile, digest } = await openClusterSession(config, harbor, directory);
     const { namespaceExists } = await clusterPreflight(kubectl, config);
     const before = await helm.status(config.release, config.namespace);
     const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
+    // A deployed release that matches the inputs, with every component ready, needs no upgrade.
+    const drift = before && before.status === 'deployed' && !deploy.forceUpgrade ? await detectDrift(config, harbor, helm, kubectl, valuesFile, directory) : undefined;
+    if (drift && !drift.drifted && (await allWorkloadsReady(kubectl, config, harbor.values))) {
+        await reportInSync(config, harbor.values, before, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
+        return;
+    }
     const registryUsername = String(harbor.values.registry?.credentials?.username ?? 'harbor_registry_user');
     let secrets;
     const applied = [];
@@ -74596,6 +74978,7 @@ async function deployMode(config, warnings) {
     }
     const after = await helm.status(config.release, config.namespace);
     const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
+    outputs_setOutput('in-sync', 'false');
     if (after) {
         outputs_setOutput('revision', after.revision);
         outputs_setOutput('status', after.status);
@@ -74612,6 +74995,10 @@ async function deployMode(config, warnings) {
         summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
     if (stuckNote)
         summary.paragraph(stuckNote);
+    if (drift?.drifted)
+        summary.heading('Drift found, repaired by this deploy', 3).codeBlock('diff', driftText(drift), 'what differed');
+    else if (deploy.forceUpgrade && before)
+        summary.paragraph('force-upgrade: upgraded without checking for drift.');
     summary.heading('Components', 3).table(['component', 'ready'], expectedWorkloads(config, harbor.values).map((w) => [
         w.component,
         times.unchanged.includes(w.component) ? 'unchanged' : times.ready.has(w.component) ? `after ${formatSeconds(times.ready.get(w.component))}` : 'not ready',
@@ -74633,123 +75020,122 @@ async function deployMode(config, warnings) {
         throw new DeployFailedError(describeFailure(config, diagnosis, upgradeError.message, after, before));
     }
     log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
-    if (config.smoke.enabled) {
-        const registryDeployment = `deployment/${chartFullname(config.release)}-registry`;
-        try {
-            const result = await smokeTestStep(config.smoke, directory, {
-                listLagMs: cosCheck?.listLagMs,
-                readRegistryLog: async () => (await kubectl.run(['logs', registryDeployment, '-c', 'registry', '-n', config.namespace, '--tail=300'], { quietStdout: true })).stdout,
-            });
-            summary
-                .heading('Smoke test', 3)
-                .paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} at ${config.smoke.registryUrl} in ${result.seconds.toFixed(1)} s, ${result.attempts} attempts${result.cleanedUp ? '; removed again' : ''}.`);
-        }
-        catch (error) {
-            summary.heading('Smoke test', 3).paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
-            await summary.write(directory);
-            throw error;
-        }
+    await smokeTestIntoSummary(config, summary, directory, kubectl, cosCheck?.listLagMs);
+    await summary.write(directory);
+}
+/** The smoke test after a deploy, with its outcome in the summary (written also when it fails). */
+async function smokeTestIntoSummary(config, summary, directory, kubectl, listLagMs) {
+    if (!config.smoke.enabled)
+        return;
+    const registryDeployment = `deployment/${chartFullname(config.release)}-registry`;
+    try {
+        const result = await smokeTestStep(config.smoke, directory, {
+            listLagMs,
+            readRegistryLog: async () => (await kubectl.run(['logs', registryDeployment, '-c', 'registry', '-n', config.namespace, '--tail=300'], { quietStdout: true })).stdout,
+        });
+        summary
+            .heading('Smoke test', 3)
+            .paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} at ${config.smoke.registryUrl} in ${result.seconds.toFixed(1)} s, ${result.attempts} attempts${result.cleanedUp ? '; removed again' : ''}.`);
     }
+    catch (error) {
+        summary.heading('Smoke test', 3).paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+        await summary.write(directory);
+        throw error;
+    }
+}
+async function allWorkloadsReady(kubectl, config, values) {
+    const expected = expectedWorkloads(config, values);
+    const kinds = [...new Set(expected.map((w) => (w.kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps')))];
+    const live = (await Promise.all(kinds.map((kind) => kubectl.json(['get', kind, '-n', config.namespace, '-l', releaseSelector(config.release)])))).flatMap((list) => list.items);
+    const notReady = expected.filter((w) => {
+        const object = live.find((o) => o.kind === w.kind && o.metadata.name === w.name);
+        return !object || !workloadState(object).ready;
+    });
+    if (notReady.length > 0)
+        log.info(`No drift, but not every component is ready (${notReady.map((w) => w.component).join(', ')}): upgrading to recover`);
+    return notReady.length === 0;
+}
+/** No drift, every component ready: no upgrade, no new revision, no restart. */
+async function reportInSync(config, values, release, digest, helmVersion, warnings, directory, kubectl, listLagMs) {
+    log.info(`In sync: release ${config.release} revision ${release.revision} matches the inputs and every component is ready; no upgrade`);
+    outputs_setOutput('revision', release.revision);
+    outputs_setOutput('status', release.status);
+    outputs_setOutput('chart-version', release.chartVersion ?? '');
+    outputs_setOutput('app-version', release.appVersion ?? '');
+    outputs_setOutput('in-sync', 'true');
+    if (config.expose.type !== 'ingress' && config.expose.type !== 'route')
+        outputs_setOutput('front-service', `${config.namespace}/${frontServiceFromValues(values, config.expose.type)}:80`);
+    const summary = new SummaryBuilder()
+        .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: in sync, revision ${release.revision}`)
+        .paragraph([`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, release.appVersion ? `Harbor ${release.appVersion}` : '', `helm ${helmVersion}`, `values digest ${code(digest)}`].filter(Boolean).join(' · '))
+        .paragraph('The release, its values and the live objects match the inputs and every component is ready: nothing was upgraded or restarted. `force-upgrade: true` upgrades anyway.');
+    if (warnings.length > 0)
+        summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+    await smokeTestIntoSummary(config, summary, directory, kubectl, listLagMs);
     await summary.write(directory);
 }
 
-;// CONCATENATED MODULE: ./src/helm/template.ts
-/**
- * `mode: render`: renders the chart with `helm template` into the manifests file and lists what it
- * would create. A chart that cannot be fetched (no network, unknown chart or version) is reported
- * as ChartUnavailableError so render mode can carry on with a warning; any other helm failure (a
- * template error, bad values) is a real error and stays a ToolError.
- */
+;// CONCATENATED MODULE: ./src/modes/diff.ts
 
 
 
 
-class ChartUnavailableError extends Error {
-    toolError;
-    constructor(message, toolError) {
-        super(message, { cause: toolError });
-        this.toolError = toolError;
-        this.name = 'ChartUnavailableError';
+
+
+
+
+
+
+class DriftFoundError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'DriftFoundError';
     }
-}
-async function templateChart(request) {
-    const args = ['template', request.release, request.chart, '--namespace', request.namespace];
-    if (request.chartRepo)
-        args.push('--repo', request.chartRepo);
-    if (request.chartVersion)
-        args.push('--version', request.chartVersion);
-    for (const file of request.valuesFiles)
-        args.push('--values', file);
-    let stdout;
-    try {
-        // The manifests go to the file, not the log: they can be thousands of lines.
-        ({ stdout } = await runTool(request.helmPath, args, { quietStdout: true }));
-    }
-    catch (error) {
-        if (error instanceof ToolError && isChartUnavailable(error.stderr)) {
-            throw new ChartUnavailableError(`chart ${describeChart(request)} could not be fetched, so nothing was rendered: ${template_lastLine(error.stderr)}`, error);
-        }
-        throw error;
-    }
-    const manifestsFile = (0,external_node_path_namespaceObject.resolve)(request.outputFile);
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(manifestsFile), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)(manifestsFile, stdout);
-    return { manifestsFile, objects: listObjects(stdout) };
-}
-/** Every object in a multi-document manifest stream, `List` kinds flattened, in rendering order. */
-function listObjects(manifests) {
-    const objects = [];
-    const visit = (document) => {
-        if (!document || typeof document !== 'object')
-            return;
-        const object = document;
-        if (typeof object.kind !== 'string')
-            return;
-        if (object.kind.endsWith('List') && Array.isArray(object.items)) {
-            object.items.forEach(visit);
-            return;
-        }
-        objects.push({
-            kind: object.kind,
-            name: typeof object.metadata?.name === 'string' ? object.metadata.name : '',
-            ...(typeof object.metadata?.namespace === 'string' ? { namespace: object.metadata.namespace } : {}),
-            apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : '',
-        });
-    };
-    loadAll(manifests, visit);
-    return objects;
 }
 /**
- * Helm's wording when the chart itself is out of reach: an unreachable or missing repository, a
- * chart or version the repository does not have, a local path that does not exist, a registry
- * that refuses. Template and values errors say "execution error", "parse error", "YAML" instead.
+ * mode: diff, read-only: the declared Harbor against the release's values, its stored manifest and
+ * the live objects. Secrets are compared, never shown.
  */
-const UNAVAILABLE_PATTERNS = [
-    /is not a valid chart repository or cannot be reached/i,
-    /chart "[^"]*"( version "[^"]*")? not found in/i,
-    /no chart (name|version) found/i,
-    /path "[^"]*" not found/i,
-    /failed to (fetch|download)/i,
-    /no such host/i,
-    /connection refused/i,
-    /i\/o timeout/i,
-    /dial tcp/i,
-    /TLS handshake timeout/i,
-    /\b(401|403|404) (Unauthorized|Forbidden|Not Found)\b/i,
-    /repo .* not found/i,
-    /could not find protocol handler/i,
-];
-function isChartUnavailable(stderr) {
-    if (/execution error|parse error|error converting YAML|error validating/i.test(stderr))
-        return false;
-    return UNAVAILABLE_PATTERNS.some((pattern) => pattern.test(stderr));
-}
-function describeChart(request) {
-    const version = request.chartVersion ? ` ${request.chartVersion}` : '';
-    return request.chartRepo ? `${request.chart}${version} from ${request.chartRepo}` : `${request.chart}${version}`;
-}
-function template_lastLine(text) {
-    return text.trim().split('\n').pop() ?? '';
+async function diffMode(config, warnings) {
+    const harbor = buildHarborValues(config);
+    const directory = actionWorkDir(config.release);
+    const { helm, kubectl, valuesFile, digest } = await openClusterSession(config, harbor, directory);
+    await reachCluster(kubectl);
+    const report = await detectDrift(config, harbor, helm, kubectl, valuesFile, directory);
+    const text = redact(driftText(report));
+    const diffFile = (0,external_node_path_namespaceObject.join)(directory, 'drift.txt');
+    (0,external_node_fs_namespaceObject.writeFileSync)(diffFile, text, { mode: 0o600 });
+    outputs_setOutput('drifted', report.drifted);
+    outputs_setOutput('diff-file', diffFile);
+    const title = report.release === 'absent' ? 'not installed yet' : report.drifted ? `drift found (revision ${report.revision}, ${report.status})` : `in sync (revision ${report.revision})`;
+    const summary = new SummaryBuilder()
+        .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: ${title}`)
+        .paragraph(`Declared: chart ${code(`${config.chart.reference}@${config.chart.version}`)}, values digest ${code(digest)}.`);
+    if (warnings.length > 0)
+        summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+    if (report.release === 'absent')
+        summary.paragraph(`Release ${code(config.release)} does not exist in ${code(config.namespace)}: a deploy installs it.`);
+    else {
+        const counts = [
+            `${report.values.length} value(s) differ from \`helm get values\``,
+            `${report.manifest.length} object(s) differ from \`helm get manifest\``,
+            `${report.live.length} live object(s) differ from the declared manifests`,
+            `${report.secrets.length} Secret(s) made from inputs differ`,
+        ];
+        summary.list(counts);
+        for (const object of [...report.live, ...report.manifest]) {
+            if (object.differences.length > 0 || object.change !== 'changed')
+                summary.codeBlock('text', [`${object.object}: ${object.change}`, ...object.differences].join('\n'), `${object.object}: ${object.change}`);
+        }
+        if (report.values.length > 0)
+            summary.codeBlock('text', report.values.join('\n'), 'values');
+        if (report.secrets.length > 0)
+            summary.list(report.secrets);
+    }
+    await summary.write(directory);
+    if (report.drifted && config.deploy.failOnDrift) {
+        throw new DriftFoundError(`drift found (fail-on-drift): ${report.release === 'absent' ? 'the release is not installed' : `see ${diffFile} and the job summary`}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/modes/render.ts
@@ -74915,6 +75301,7 @@ async function standaloneMode(config) {
 
 
 
+
 const DNS_SAFE = /^[a-z0-9][a-z0-9.-]{0,52}$/;
 
 
@@ -74948,7 +75335,8 @@ async function runMode(config, warnings) {
             await deployMode(config, warnings);
             return;
         case 'diff':
-            throw new Error('mode: diff is not available in this version of harbor-tke-action yet; mode: render and mode: deploy work (see the README)');
+            await diffMode(config, warnings);
+            return;
     }
 }
 async function reportInvalidInputs(errors, warnings, directory) {
@@ -74967,7 +75355,7 @@ async function reportInvalidInputs(errors, warnings, directory) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4266);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(654);
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();
 

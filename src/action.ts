@@ -4,6 +4,7 @@ import { formatInvalidInputs, type InputProblem } from './inputs/problems.js';
 import { readInputs, type InputSource, runnerInputs } from './inputs/read.js';
 import { validateInputs } from './inputs/validate.js';
 import { deployMode } from './modes/deploy.js';
+import { diffMode } from './modes/diff.js';
 import { renderMode } from './modes/render.js';
 import { standaloneMode } from './modes/standalone.js';
 import { actionWorkDir } from './modes/workdir.js';
@@ -39,7 +40,8 @@ async function runMode(config: ActionConfig, warnings: InputProblem[]): Promise<
       await deployMode(config, warnings);
       return;
     case 'diff':
-      throw new Error('mode: diff is not available in this version of harbor-tke-action yet; mode: render and mode: deploy work (see the README)');
+      await diffMode(config, warnings);
+      return;
   }
 }
 

@@ -123,16 +123,24 @@ for (const [helmName, helmVersion] of [
       expect(existsSync(join(first.runnerTemp, 'harbor-tke-action', 'registry', 'values.yaml'))).toBe(false);
     });
 
-    it('re-deploys unchanged inputs without changing a pod template or a generated Secret', async () => {
+    it('re-deploys unchanged inputs as "in sync": no new revision, pod templates and generated Secrets unchanged', async () => {
       const templates = podTemplates(sim);
       const tokenSecret = JSON.stringify(sim.get('v1', 'Secret', 'registry', 'registry-harbor-tke-token')!.data);
       const again = await deployAction(deployInputs(kubeconfig, { 'helm-version': helmVersion }));
       expect(again.exitCode).toBe(0);
-      expect(again.outputs.revision).toBe('2');
+      expect(again.outputs).toMatchObject({ revision: '1', 'in-sync': 'true' });
       expect(podTemplates(sim)).toBe(templates);
       expect(JSON.stringify(sim.get('v1', 'Secret', 'registry', 'registry-harbor-tke-token')!.data)).toBe(tokenSecret);
-      expect(again.stdout).toContain('✓ core unchanged and ready');
-      expect(again.stdout).toContain('Secrets: 0 created, 0 updated from inputs, 11 kept');
+    });
+
+    it('with force-upgrade, upgrades anyway and still changes no pod template or generated Secret', async () => {
+      const templates = podTemplates(sim);
+      const forced = await deployAction(deployInputs(kubeconfig, { 'helm-version': helmVersion, 'force-upgrade': 'true' }));
+      expect(forced.exitCode).toBe(0);
+      expect(forced.outputs).toMatchObject({ revision: '2', 'in-sync': 'false' });
+      expect(podTemplates(sim)).toBe(templates);
+      expect(forced.stdout).toContain('✓ core unchanged and ready');
+      expect(forced.stdout).toContain('Secrets: 0 created, 0 updated from inputs, 11 kept');
     });
 
     it('rolls a changed input out', async () => {

@@ -47,7 +47,9 @@ export function upgradeArgs(major: HelmMajor, settings: UpgradeSettings): string
   if (chart.kind !== 'local') args.push('--version', chart.version);
   args.push('--timeout', `${Math.ceil(settings.timeoutMs / 1000)}s`, '--history-max', String(settings.historyMax));
   if (major === 4) {
-    args.push('--wait=watcher', '--server-side=auto');
+    // --force-conflicts: the action owns the release; a live edit by another field manager is
+    // drift that the deploy repairs, not a conflict that stops it.
+    args.push('--wait=watcher', '--server-side=auto', '--force-conflicts');
     if (settings.rollbackOnFailure) args.push('--rollback-on-failure');
   } else {
     args.push('--wait');

@@ -81,6 +81,7 @@ export interface DeploySettings {
   stuckRelease: 'fail' | 'rollback';
   historyMax: number;
   forceUpgrade: boolean;
+  failOnDrift: boolean;
   cfsPrepare: boolean;
   cfsPrepareImage: string;
 }

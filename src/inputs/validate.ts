@@ -123,7 +123,8 @@ export function validateInputs(raw: RawInputs, context: ValidationContext): Vali
   const overrides = validateOverrides(problems, raw, context, contract);
   const tools = validateTools(problems, raw);
   const deploy = needsSecrets ? validateDeploy(problems, raw, context.env ?? process.env) : undefined;
-  const smoke = validateSmoke(problems, raw, external, mode === 'deploy');
+  // In deploy the smoke test's password defaults to admin-password, which deploy already requires.
+  const smoke = validateSmoke(problems, raw, external, false);
   const storagePreflight = bool(problems, 'storage-preflight', raw['storage-preflight']);
 
   const complete =
@@ -283,6 +284,7 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
   const stuckRelease = oneOf(problems, 'stuck-release', raw['stuck-release'], ['fail', 'rollback'] as const);
   const historyMax = integer(problems, 'history-max', raw['history-max'], 0, 1000);
   const forceUpgrade = bool(problems, 'force-upgrade', raw['force-upgrade']);
+  const failOnDrift = bool(problems, 'fail-on-drift', raw['fail-on-drift']);
   const cfsPrepare = bool(problems, 'cfs-prepare', raw['cfs-prepare']);
   if (!raw['cfs-prepare-image']) problems.error('cfs-prepare-image', 'must name an image with sh, mkdir and chown, e.g. busybox:1.36');
   if (
@@ -292,6 +294,7 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
     !stuckRelease ||
     historyMax === undefined ||
     forceUpgrade === undefined ||
+    failOnDrift === undefined ||
     cfsPrepare === undefined
   ) {
     return undefined;
@@ -305,6 +308,7 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
     stuckRelease,
     historyMax,
     forceUpgrade,
+    failOnDrift,
     cfsPrepare,
     cfsPrepareImage: raw['cfs-prepare-image'],
   };

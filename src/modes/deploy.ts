@@ -1,24 +1,23 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Helm, PENDING_STATUSES, type ReleaseStatus } from '../helm/helm.js';
+import { detectDrift, driftText } from '../drift/detect.js';
+import { type Helm, PENDING_STATUSES, type ReleaseStatus } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { InputProblem } from '../inputs/problems.js';
 import { cfsObjects, frontServiceFromValues, virtualService } from '../kube/manifests.js';
 import { prepareCfsDirectories } from '../kube/cfs.js';
 import { ensureSecrets, type SecretsOutcome } from '../kube/cluster-secrets.js';
 import type { Diagnosis } from '../kube/diagnose.js';
-import { Kubectl } from '../kube/kubectl.js';
+import type { Kubectl } from '../kube/kubectl.js';
+import type { KubeObject } from '../kube/manifests.js';
 import { clusterPreflight } from '../kube/preflight.js';
 import { ReadinessWatch, type ReadinessTimes } from '../kube/readiness.js';
-import { expectedWorkloads } from '../kube/workloads.js';
-import { removeInPostStep } from '../post-step.js';
+import { expectedWorkloads, releaseSelector, workloadState } from '../kube/workloads.js';
 import { formatSeconds, inGroup, log } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
-import { installHelm, installKubectl } from '../tools/install.js';
 import { buildHarborValues } from '../values/generate.js';
 import { chartFullname } from '../values/names.js';
-import { redactValues, valuesDigest, valuesYaml } from '../values/render.js';
+import type { Values } from '../values/overrides.js';
+import { openClusterSession } from './cluster-session.js';
 import { smokeTestStep } from './smoke-step.js';
 import { checkCosBucket } from './storage-check.js';
 import { actionWorkDir } from './workdir.js';
@@ -33,15 +32,6 @@ export class DeployFailedError extends Error {
 
 /** How long to let the watch catch up with what helm --wait already saw. */
 const WATCH_CATCH_UP_MS = 10_000;
-
-function writeKubeconfig(config: ActionConfig, directory: string): string {
-  const deploy = config.deploy!;
-  if (!deploy.kubeconfigContent) return deploy.kubeconfigFile!;
-  const file = join(directory, 'kubeconfig');
-  writeFileSync(file, deploy.kubeconfigContent, { mode: 0o600 });
-  removeInPostStep(file);
-  return file;
-}
 
 async function resolveStuckRelease(helm: Helm, config: ActionConfig, release: ReleaseStatus): Promise<string | undefined> {
   if (!PENDING_STATUSES.includes(release.status)) return undefined;
@@ -94,31 +84,22 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   const deploy = config.deploy!;
   const harbor = buildHarborValues(config);
   const directory = actionWorkDir(config.release);
-  // The values helm gets (secrets only with secrets-in-values): private, and gone after the job.
-  const valuesFile = join(directory, 'values.yaml');
-  writeFileSync(valuesFile, valuesYaml(config, harbor.values), { mode: 0o600 });
-  removeInPostStep(valuesFile);
-  const digest = valuesDigest(valuesYaml(config, redactValues(harbor.values)));
-  setOutput('values-file', valuesFile);
-  setOutput('values-digest', digest);
 
   // The bucket first: a wrong key or region fails here in seconds, before the cluster is touched.
   const storage = config.storage;
   const cosCheck = storage.type === 'cos' && config.storagePreflight ? await checkCosBucket(storage) : undefined;
 
-  const helmTool = await installHelm(config.tools.helm);
-  const kubectlTool = await installKubectl(config.tools.kubectl);
-  setOutput('helm-path', helmTool.path);
-  setOutput('helm-version', helmTool.version);
-  setOutput('kubectl-path', kubectlTool.path);
-  setOutput('kubectl-version', kubectlTool.version);
-
-  const access = { kubectlPath: kubectlTool.path, kubeconfig: writeKubeconfig(config, directory), context: deploy.kubeContext };
-  const kubectl = new Kubectl(access);
-  const helm = new Helm(helmTool.path, helmTool.major, access);
+  const { helm, kubectl, helmTool, valuesFile, digest } = await openClusterSession(config, harbor, directory);
   const { namespaceExists } = await clusterPreflight(kubectl, config);
   const before = await helm.status(config.release, config.namespace);
   const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
+
+  // A deployed release that matches the inputs, with every component ready, needs no upgrade.
+  const drift = before && before.status === 'deployed' && !deploy.forceUpgrade ? await detectDrift(config, harbor, helm, kubectl, valuesFile, directory) : undefined;
+  if (drift && !drift.drifted && (await allWorkloadsReady(kubectl, config, harbor.values))) {
+    await reportInSync(config, harbor.values, before!, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
+    return;
+  }
 
   const registryUsername = String((harbor.values.registry as { credentials?: { username?: string } } | undefined)?.credentials?.username ?? 'harbor_registry_user');
   let secrets: SecretsOutcome | undefined;
@@ -181,6 +162,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
 
   const after = await helm.status(config.release, config.namespace);
   const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
+  setOutput('in-sync', 'false');
   if (after) {
     setOutput('revision', after.revision);
     setOutput('status', after.status);
@@ -199,6 +181,8 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   );
   if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
   if (stuckNote) summary.paragraph(stuckNote);
+  if (drift?.drifted) summary.heading('Drift found, repaired by this deploy', 3).codeBlock('diff', driftText(drift), 'what differed');
+  else if (deploy.forceUpgrade && before) summary.paragraph('force-upgrade: upgraded without checking for drift.');
   summary.heading('Components', 3).table(
     ['component', 'ready'],
     expectedWorkloads(config, harbor.values).map((w) => [
@@ -223,21 +207,65 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   }
   log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
 
-  if (config.smoke.enabled) {
-    const registryDeployment = `deployment/${chartFullname(config.release)}-registry`;
-    try {
-      const result = await smokeTestStep(config.smoke, directory, {
-        listLagMs: cosCheck?.listLagMs,
-        readRegistryLog: async () => (await kubectl.run(['logs', registryDeployment, '-c', 'registry', '-n', config.namespace, '--tail=300'], { quietStdout: true })).stdout,
-      });
-      summary
-        .heading('Smoke test', 3)
-        .paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} at ${config.smoke.registryUrl} in ${result.seconds.toFixed(1)} s, ${result.attempts} attempts${result.cleanedUp ? '; removed again' : ''}.`);
-    } catch (error) {
-      summary.heading('Smoke test', 3).paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
-      await summary.write(directory);
-      throw error;
-    }
+  await smokeTestIntoSummary(config, summary, directory, kubectl, cosCheck?.listLagMs);
+  await summary.write(directory);
+}
+
+/** The smoke test after a deploy, with its outcome in the summary (written also when it fails). */
+async function smokeTestIntoSummary(config: ActionConfig, summary: SummaryBuilder, directory: string, kubectl: Kubectl, listLagMs?: number): Promise<void> {
+  if (!config.smoke.enabled) return;
+  const registryDeployment = `deployment/${chartFullname(config.release)}-registry`;
+  try {
+    const result = await smokeTestStep(config.smoke, directory, {
+      listLagMs,
+      readRegistryLog: async () => (await kubectl.run(['logs', registryDeployment, '-c', 'registry', '-n', config.namespace, '--tail=300'], { quietStdout: true })).stdout,
+    });
+    summary
+      .heading('Smoke test', 3)
+      .paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} at ${config.smoke.registryUrl} in ${result.seconds.toFixed(1)} s, ${result.attempts} attempts${result.cleanedUp ? '; removed again' : ''}.`);
+  } catch (error) {
+    summary.heading('Smoke test', 3).paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+    await summary.write(directory);
+    throw error;
   }
+}
+
+async function allWorkloadsReady(kubectl: Kubectl, config: ActionConfig, values: Values): Promise<boolean> {
+  const expected = expectedWorkloads(config, values);
+  const kinds = [...new Set(expected.map((w) => (w.kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps')))];
+  const live = (await Promise.all(kinds.map((kind) => kubectl.json<{ items: KubeObject[] }>(['get', kind, '-n', config.namespace, '-l', releaseSelector(config.release)])))).flatMap((list) => list.items);
+  const notReady = expected.filter((w) => {
+    const object = live.find((o) => o.kind === w.kind && o.metadata.name === w.name);
+    return !object || !workloadState(object).ready;
+  });
+  if (notReady.length > 0) log.info(`No drift, but not every component is ready (${notReady.map((w) => w.component).join(', ')}): upgrading to recover`);
+  return notReady.length === 0;
+}
+
+/** No drift, every component ready: no upgrade, no new revision, no restart. */
+async function reportInSync(
+  config: ActionConfig,
+  values: Values,
+  release: ReleaseStatus,
+  digest: string,
+  helmVersion: string,
+  warnings: InputProblem[],
+  directory: string,
+  kubectl: Kubectl,
+  listLagMs?: number,
+): Promise<void> {
+  log.info(`In sync: release ${config.release} revision ${release.revision} matches the inputs and every component is ready; no upgrade`);
+  setOutput('revision', release.revision);
+  setOutput('status', release.status);
+  setOutput('chart-version', release.chartVersion ?? '');
+  setOutput('app-version', release.appVersion ?? '');
+  setOutput('in-sync', 'true');
+  if (config.expose.type !== 'ingress' && config.expose.type !== 'route') setOutput('front-service', `${config.namespace}/${frontServiceFromValues(values, config.expose.type)}:80`);
+  const summary = new SummaryBuilder()
+    .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: in sync, revision ${release.revision}`)
+    .paragraph([`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, release.appVersion ? `Harbor ${release.appVersion}` : '', `helm ${helmVersion}`, `values digest ${code(digest)}`].filter(Boolean).join(' · '))
+    .paragraph('The release, its values and the live objects match the inputs and every component is ready: nothing was upgraded or restarted. `force-upgrade: true` upgrades anyway.');
+  if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+  await smokeTestIntoSummary(config, summary, directory, kubectl, listLagMs);
   await summary.write(directory);
 }

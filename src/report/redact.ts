@@ -22,10 +22,12 @@ export function registerSecret(value: string | undefined): void {
     knownSecrets.add(form);
     core.setSecret(form);
   }
-  // A multi-line secret (a PEM key, a kubeconfig) is masked line by line by the runner.
+  // The runner masks one line at a time: a multi-line secret (a PEM key) needs its key-material
+  // lines registered too. Only lines that look like key material: a kubeconfig's structure lines
+  // ("apiVersion: v1") are no secret, and masking them would garble every manifest.
   for (const line of value.split(/\r?\n/)) {
     const trimmed = line.trim();
-    if (trimmed.length >= 8 && !knownSecrets.has(trimmed)) {
+    if (/^[A-Za-z0-9+/=_-]{16,}$/.test(trimmed) && !knownSecrets.has(trimmed)) {
       knownSecrets.add(trimmed);
       core.setSecret(trimmed);
     }

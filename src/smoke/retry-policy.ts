@@ -96,6 +96,8 @@ export interface RetryContext {
  * the old upload URL keeps failing once its commit failed.
  */
 export async function retrying<T>(context: RetryContext, stepName: string, attempt: () => Promise<T>): Promise<T> {
+  // When the last try is cut off by the deadline itself, the registry's last answer is the cause.
+  let lastAnswered: RetryableFailure | undefined;
   for (let retryIndex = 0; ; retryIndex += 1) {
     let failure: RetryableFailure;
     try {
@@ -114,8 +116,9 @@ export async function retrying<T>(context: RetryContext, stepName: string, attem
         throw error;
       }
     }
+    if (!failure.noAnswer) lastAnswered = failure;
     const delayMs = context.budget.delayBeforeRetry(retryIndex, failure.retryAfterMs);
-    if (!context.budget.allows(delayMs)) throw await outOfTime(context, stepName, failure);
+    if (!context.budget.allows(delayMs)) throw await outOfTime(context, stepName, failure.noAnswer && lastAnswered ? lastAnswered : failure);
     log.info(`${stepName}: retrying in ${(delayMs / 1000).toFixed(2)} s (${failure.lastAttempt})`);
     context.counter.retries += 1;
     await sleep(delayMs);

@@ -50,6 +50,10 @@ spec:
 {{- range .containers }}
       - name: {{ .name }}
         image: {{ .image }}
+{{- with .env }}
+        env:
+{{ toYaml . | indent 8 }}
+{{- end }}
 {{- with .envFrom }}
         envFrom:
 {{ toYaml . | indent 8 }}

@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realBinaries } from '../support/binaries.js';
+import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
+import { startKubeSim, type KubeSim } from '../support/kube-sim/index.js';
+import { runAction, type ActionRun } from '../support/run-action.js';
+import { findLeaks } from '../support/secret-scan.js';
+import { seedInputs, seedSecrets } from '../support/seed.js';
+import type { ToolMirror } from '../support/tool-mirror/server.js';
+
+/**
+ * mode: diff and the drift check deploy makes first, with the real helm (4 and 3) and kubectl
+ * against the simulated API server. Live edits are made with the real kubectl, as a person would.
+ */
+let binaries: ToolMirror;
+let charts: ToolMirror;
+const toolCache = mkdtempSync(join(tmpdir(), 'diff-tool-cache-'));
+const sims: KubeSim[] = [];
+
+beforeAll(async () => {
+  binaries = await startBinaryMirror();
+  charts = await startChartRepository();
+});
+afterAll(async () => {
+  await Promise.all(sims.map((sim) => sim.close()));
+  await binaries?.close();
+  await charts?.close();
+});
+
+async function cluster(): Promise<{ sim: KubeSim; kubeconfig: string; kubeconfigFile: string }> {
+  const sim = await startKubeSim({ podReadyDelayMs: 150 });
+  sims.push(sim);
+  const kubeconfigFile = sim.writeKubeconfig(mkdtempSync(join(tmpdir(), 'kubeconfig-')));
+  return { sim, kubeconfig: readFileSync(kubeconfigFile, 'utf8'), kubeconfigFile };
+}
+
+/** kubectl as a person runs it against the cluster (asynchronously: this process serves the API). */
+function kubectl(kubeconfigFile: string, ...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(realBinaries().kubectl, ['--kubeconfig', kubeconfigFile, ...args], { env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')) } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`))));
+  });
+}
+
+function inputs(kubeconfig: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...seedInputs,
+    mode: 'deploy',
+    kubeconfig,
+    'helm-mirror': binaries.url,
+    'kubectl-mirror': binaries.url,
+    'chart-repo': charts.url,
+    'storage-preflight': 'false',
+    'smoke-test': 'false',
+    timeout: '60s',
+    ...extra,
+  };
+}
+
+const run = (values: Record<string, string>): Promise<ActionRun> => runAction(values, { toolCache });
+
+function driftReport(result: ActionRun): string {
+  return readFileSync(result.outputs['diff-file']!, 'utf8');
+}
+
+describe('a release that does not exist yet', () => {
+  it('is reported as not installed, not as an error', async () => {
+    const { kubeconfig } = await cluster();
+    const result = await run(inputs(kubeconfig, { mode: 'diff' }));
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.drifted).toBe('true');
+    expect(driftReport(result)).toContain('The release does not exist yet');
+    expect(result.summary).toContain('not installed yet');
+  });
+});
+
+for (const [helmName, helmVersion] of [
+  ['Helm 4', 'v4.1.4'],
+  ['Helm 3', '3.x'],
+] as const) {
+  describe(`drift with ${helmName}`, () => {
+    let sim: KubeSim;
+    let kubeconfig: string;
+    let kubeconfigFile: string;
+
+    beforeAll(async () => {
+      ({ sim, kubeconfig, kubeconfigFile } = await cluster());
+      const deployed = await run(inputs(kubeconfig, { 'helm-version': helmVersion }));
+      expect(deployed.exitCode).toBe(0);
+    });
+
+    it('finds no drift right after a deploy', async () => {
+      const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff', 'fail-on-drift': 'true' }));
+      expect(result.exitCode).toBe(0);
+      expect(result.outputs.drifted).toBe('false');
+      expect(driftReport(result)).toContain('No drift.');
+      expect(result.summary).toContain('in sync (revision 1)');
+    });
+
+    it('deploys nothing when in sync: no new revision, no restart', async () => {
+      const templates = JSON.stringify(sim.list('apps/v1', 'Deployment', 'registry').map((d) => d.spec));
+      const writesBefore = sim.writes().length;
+      const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion }));
+      expect(result.exitCode).toBe(0);
+      expect(result.outputs).toMatchObject({ 'in-sync': 'true', revision: '1' });
+      expect(result.summary).toContain('in sync, revision 1');
+      expect(JSON.stringify(sim.list('apps/v1', 'Deployment', 'registry').map((d) => d.spec))).toBe(templates);
+      expect(sim.writes().length).toBe(writesBefore);
+    });
+
+    it('names live edits made with kubectl: replicas, an env var, a deleted Service', async () => {
+      await kubectl(kubeconfigFile, 'scale', 'deployment/registry-harbor-portal', '-n', 'registry', '--replicas=3');
+      await kubectl(kubeconfigFile, 'set', 'env', 'deployment/registry-harbor-core', '-n', 'registry', 'EXT_ENDPOINT=http://elsewhere.example');
+      await kubectl(kubeconfigFile, 'delete', 'service', 'registry-harbor-jobservice', '-n', 'registry');
+      const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff', 'fail-on-drift': 'true' }));
+      expect(result.exitCode).toBe(1);
+      expect(result.outputs.drifted).toBe('true');
+      const report = driftReport(result);
+      expect(report).toContain('Deployment/registry-harbor-portal: changed\n  spec.replicas: declared 1, live 3');
+      expect(report).toContain('spec.template.spec.containers[core].env[EXT_ENDPOINT].value: declared "https://registry.imroc.cc", live "http://elsewhere.example"');
+      expect(report).toContain('Service/registry-harbor-jobservice: missing');
+      expect(result.stdout).toMatch(/::error::drift found \(fail-on-drift\)/);
+    });
+
+    it('repairs the live edits with a deploy, which then reports in sync', async () => {
+      const repaired = await run(inputs(kubeconfig, { 'helm-version': helmVersion }));
+      expect(repaired.exitCode).toBe(0);
+      expect(repaired.outputs).toMatchObject({ 'in-sync': 'false', revision: '2' });
+      expect(repaired.summary).toContain('Drift found, repaired by this deploy');
+      expect((sim.get('apps/v1', 'Deployment', 'registry', 'registry-harbor-portal')!.spec as { replicas: number }).replicas).toBe(1);
+      expect(sim.get('v1', 'Service', 'registry', 'registry-harbor-jobservice')).toBeDefined();
+      const after = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff' }));
+      expect(after.outputs.drifted).toBe('false');
+    });
+
+    it('finds a changed input in the values and the manifests', async () => {
+      const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff', replicas: '2' }));
+      expect(result.outputs.drifted).toBe('true');
+      const report = driftReport(result);
+      expect(report).toContain('core.replicas: declared 2, live 1');
+      expect(report).toMatch(/Deployment\/registry-harbor-core: changed\n {2}spec\.replicas: declared 2, live 1/);
+    });
+
+    it('reports a Secret changed out of band by name, never its value', async () => {
+      const secret = sim.get('v1', 'Secret', 'registry', 'registry-harbor-tke-database')!;
+      const leaked = 'out-of-band-password-Zx91';
+      sim.put({ ...secret, data: { password: Buffer.from(leaked).toString('base64') } });
+      const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff' }));
+      expect(result.outputs.drifted).toBe('true');
+      expect(driftReport(result)).toContain('Secret registry-harbor-tke-database: password (input database-password) differ from the inputs (values not shown)');
+      expect(findLeaks(result, [leaked, ...Object.values(seedSecrets)])).toEqual([]);
+      sim.put(secret);
+    });
+  });
+}

@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Helm } from '../helm/helm.js';
+import type { ActionConfig } from '../inputs/config.js';
+import { Kubectl } from '../kube/kubectl.js';
+import { removeInPostStep } from '../post-step.js';
+import { setOutput } from '../report/outputs.js';
+import { installHelm, installKubectl, type InstalledHelm } from '../tools/install.js';
+import type { HarborValues } from '../values/generate.js';
+import { redactValues, valuesDigest, valuesYaml } from '../values/render.js';
+
+/** What deploy and diff share: the values file helm reads, verified tools, and access to the cluster. */
+export interface ClusterSession {
+  helm: Helm;
+  kubectl: Kubectl;
+  helmTool: InstalledHelm;
+  valuesFile: string;
+  digest: string;
+}
+
+/** The values file helm reads (secrets only with secrets-in-values): private, and gone after the job. */
+export function writeValuesFile(config: ActionConfig, harbor: HarborValues, directory: string): { valuesFile: string; digest: string } {
+  const valuesFile = join(directory, 'values.yaml');
+  writeFileSync(valuesFile, valuesYaml(config, harbor.values), { mode: 0o600 });
+  removeInPostStep(valuesFile);
+  // The digest of the masked values: equal to render mode's for the same inputs.
+  const digest = valuesDigest(valuesYaml(config, redactValues(harbor.values)));
+  setOutput('values-file', valuesFile);
+  setOutput('values-digest', digest);
+  return { valuesFile, digest };
+}
+
+function writeKubeconfig(config: ActionConfig, directory: string): string {
+  const deploy = config.deploy!;
+  if (!deploy.kubeconfigContent) return deploy.kubeconfigFile!;
+  const file = join(directory, 'kubeconfig');
+  writeFileSync(file, deploy.kubeconfigContent, { mode: 0o600 });
+  removeInPostStep(file);
+  return file;
+}
+
+export async function openClusterSession(config: ActionConfig, harbor: HarborValues, directory: string): Promise<ClusterSession> {
+  const { valuesFile, digest } = writeValuesFile(config, harbor, directory);
+  const helmTool = await installHelm(config.tools.helm);
+  const kubectlTool = await installKubectl(config.tools.kubectl);
+  setOutput('helm-path', helmTool.path);
+  setOutput('helm-version', helmTool.version);
+  setOutput('kubectl-path', kubectlTool.path);
+  setOutput('kubectl-version', kubectlTool.version);
+  const access = { kubectlPath: kubectlTool.path, kubeconfig: writeKubeconfig(config, directory), context: config.deploy!.kubeContext };
+  return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, valuesFile, digest };
+}
