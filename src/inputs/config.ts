@@ -1,3 +1,5 @@
+import type { TkeKubeconfigRequest } from '../tke/kubeconfig.js';
+
 /** The validated, typed form of the inputs: what the rest of the action works from. */
 
 export type Mode = 'deploy' | 'render' | 'diff';
@@ -75,6 +77,8 @@ export interface DeploySettings {
   /** Kubeconfig content from the input (decoded); undefined: use the runner's KUBECONFIG file. */
   kubeconfigContent?: string;
   kubeconfigFile?: string;
+  /** With neither: the kubeconfig comes from TKE's API. */
+  tke?: TkeKubeconfigRequest;
   kubeContext?: string;
   timeoutMs: number;
   rollbackOnFailure: boolean;

@@ -68,6 +68,12 @@ export const INPUTS = [
   { name: 'kubectl-sha256', description: 'Pinned SHA-256 of the kubectl binary: overrides the mirror\'s checksum file.' },
   // Cluster and deploy
   { name: 'kubeconfig', secret: true, description: 'Kubeconfig content, plain or base64. Empty: the runner\'s KUBECONFIG. Written to a private file that the post step removes.' },
+  { name: 'tke-cluster-id', description: 'TKE cluster ID (cls-…): with no kubeconfig input and no KUBECONFIG, the action gets a kubeconfig from TKE itself (DescribeClusterKubeconfig).' },
+  { name: 'tke-region', description: 'Region of the TKE cluster (default: cos-region).' },
+  { name: 'tencentcloud-secret-id', secret: true, description: 'Tencent Cloud SecretId for the TKE API (default: cos-secret-id). Needs tke:DescribeClusterKubeconfig.' },
+  { name: 'tencentcloud-secret-key', secret: true, description: 'Tencent Cloud SecretKey for the TKE API (default: cos-secret-key).' },
+  { name: 'tke-endpoint-access', default: 'internet', description: 'Which API server address the TKE kubeconfig points at: internet (public endpoint) | intranet (a runner inside the VPC).' },
+  { name: 'tencentcloud-api-endpoint', description: 'A private or proxied address of the Tencent Cloud API (default: tke.tencentcloudapi.com).' },
   { name: 'kube-context', description: 'Context of the kubeconfig to use (default: its current-context).' },
   { name: 'timeout', default: '10m', description: 'How long deploy waits for Harbor to become ready (e.g. 10m, 90s).' },
   { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready.' },

@@ -56,7 +56,10 @@ export function validateKubeconfig(
   if (!content) {
     const file = env.KUBECONFIG?.split(':')[0];
     if (!file) {
-      problems.error('kubeconfig', 'no kubeconfig input and KUBECONFIG is not set: pass kubeconfig: ${{ secrets.KUBECONFIG }} (plain or base64), or set KUBECONFIG in an earlier step');
+      problems.error(
+        'kubeconfig',
+        'no kubeconfig input and KUBECONFIG is not set: pass kubeconfig: ${{ secrets.KUBECONFIG }} (plain or base64), set KUBECONFIG in an earlier step, or set tke-cluster-id to get one from TKE',
+      );
       return undefined;
     }
     if (!existsSync(file)) {

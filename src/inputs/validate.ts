@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import { compareChartVersions, isSupportedChartVersion, NEWEST_KNOWN_CHART, OLDEST_SUPPORTED_CHART, parseChartVersion } from '../values/chart-version.js';
 import { contractFor, isReadByChart, leafPaths } from '../values/contract.js';
 import { dottedPath, OverrideSyntaxError, parseSetLines, parseValuesYaml, setAssignmentsToValues } from '../values/overrides.js';
+import { checkTencentCloudApiEndpoint, checkTkeClusterId, checkTkeRegion, type TkeKubeconfigRequest } from '../tke/kubeconfig.js';
 import { checkToolVersionSpec } from '../tools/versions.js';
 import type {
   ActionConfig,
@@ -276,8 +277,31 @@ export function parseDuration(text: string): number | undefined {
   return ((hours! * 60 + minutes!) * 60 + seconds!) * 1000;
 }
 
+/** A kubeconfig from TKE's API, when the workflow gives none (no kubeconfig input, no KUBECONFIG). */
+function validateTke(problems: InputProblems, raw: RawInputs): TkeKubeconfigRequest | undefined {
+  let ok = true;
+  const check = (input: string, message: string | undefined) => {
+    if (message) {
+      problems.error(input, message);
+      ok = false;
+    }
+  };
+  check('tke-cluster-id', checkTkeClusterId(raw['tke-cluster-id']));
+  const region = raw['tke-region'] || raw['cos-region'];
+  check('tke-region', region ? checkTkeRegion(region) : 'required with tke-cluster-id (or cos-region, its default)');
+  const secretId = raw['tencentcloud-secret-id'] || raw['cos-secret-id'];
+  const secretKey = raw['tencentcloud-secret-key'] || raw['cos-secret-key'];
+  if (!secretId || !secretKey) check('tencentcloud-secret-id', 'TKE\'s API needs tencentcloud-secret-id and tencentcloud-secret-key (or the COS keys, their default)');
+  const endpointAccess = oneOf(problems, 'tke-endpoint-access', raw['tke-endpoint-access'], ['internet', 'intranet'] as const);
+  if (raw['tencentcloud-api-endpoint']) check('tencentcloud-api-endpoint', checkTencentCloudApiEndpoint(raw['tencentcloud-api-endpoint']));
+  if (!ok || !endpointAccess || !secretId || !secretKey) return undefined;
+  return { clusterId: raw['tke-cluster-id'], region, secretId, secretKey, endpointAccess, apiEndpoint: raw['tencentcloud-api-endpoint'] || undefined };
+}
+
 function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.ProcessEnv): DeploySettings | undefined {
-  const kubeconfig = validateKubeconfig(problems, raw.kubeconfig, raw['kube-context'], env);
+  const fromTke = !raw.kubeconfig && !env.KUBECONFIG && raw['tke-cluster-id'] !== '';
+  const tke = fromTke ? validateTke(problems, raw) : undefined;
+  const kubeconfig = fromTke ? (tke ? {} : undefined) : validateKubeconfig(problems, raw.kubeconfig, raw['kube-context'], env);
   const timeoutMs = parseDuration(raw.timeout);
   if (timeoutMs === undefined || timeoutMs < 1000) problems.error('timeout', `"${raw.timeout}" is not a duration of a second or more, e.g. 10m, 90s or 1h`);
   const rollbackOnFailure = bool(problems, 'rollback-on-failure', raw['rollback-on-failure']);
@@ -302,6 +326,7 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
   return {
     kubeconfigContent: kubeconfig.content,
     kubeconfigFile: kubeconfig.file,
+    tke,
     kubeContext: raw['kube-context'] || undefined,
     timeoutMs,
     rollbackOnFailure,

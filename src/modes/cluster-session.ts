@@ -4,7 +4,9 @@ import { Helm } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
 import { Kubectl } from '../kube/kubectl.js';
 import { removeInPostStep } from '../post-step.js';
+import { inGroup } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
+import { fetchTkeKubeconfig } from '../tke/kubeconfig.js';
 import { installHelm, installKubectl, type InstalledHelm } from '../tools/install.js';
 import type { HarborValues } from '../values/generate.js';
 import { redactValues, valuesDigest, valuesYaml } from '../values/render.js';
@@ -30,11 +32,13 @@ export function writeValuesFile(config: ActionConfig, harbor: HarborValues, dire
   return { valuesFile, digest };
 }
 
-function writeKubeconfig(config: ActionConfig, directory: string): string {
+/** The kubeconfig file this run's helm and kubectl use: the runner's, or one of its own (0600, removed by the post step). */
+async function writeKubeconfig(config: ActionConfig, directory: string): Promise<string> {
   const deploy = config.deploy!;
-  if (!deploy.kubeconfigContent) return deploy.kubeconfigFile!;
+  const content = deploy.tke ? await inGroup(`Kubeconfig from TKE: ${deploy.tke.clusterId} (${deploy.tke.region}, ${deploy.tke.endpointAccess})`, () => fetchTkeKubeconfig(deploy.tke!)) : deploy.kubeconfigContent;
+  if (!content) return deploy.kubeconfigFile!;
   const file = join(directory, 'kubeconfig');
-  writeFileSync(file, deploy.kubeconfigContent, { mode: 0o600 });
+  writeFileSync(file, content, { mode: 0o600 });
   removeInPostStep(file);
   return file;
 }
@@ -47,6 +51,6 @@ export async function openClusterSession(config: ActionConfig, harbor: HarborVal
   setOutput('helm-version', helmTool.version);
   setOutput('kubectl-path', kubectlTool.path);
   setOutput('kubectl-version', kubectlTool.version);
-  const access = { kubectlPath: kubectlTool.path, kubeconfig: writeKubeconfig(config, directory), context: config.deploy!.kubeContext };
+  const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory), context: config.deploy!.kubeContext };
   return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, valuesFile, digest };
 }
