@@ -86674,6 +86674,19 @@ class ChartUnavailableError extends Error {
         this.name = 'ChartUnavailableError';
     }
 }
+/** helm template of the configured chart with one values file, as deploy would install it. */
+function templateRequestFor(config, helmPath, valuesFile, outputFile) {
+    return {
+        helmPath,
+        release: config.release,
+        namespace: config.namespace,
+        chart: config.chart.reference,
+        chartRepo: config.chart.repository,
+        chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
+        valuesFiles: [valuesFile],
+        outputFile,
+    };
+}
 async function templateChart(request) {
     const args = ['template', request.release, request.chart, '--namespace', request.namespace];
     if (request.chartRepo)
@@ -86986,16 +86999,7 @@ function valueDifferences(declared, live) {
 }
 /** Renders the declared manifests twice: what differs between the two renders is the chart's randomness. */
 async function declaredManifests(config, helm, valuesFile, directory) {
-    const render = (name) => templateChart({
-        helmPath: helm.path,
-        release: config.release,
-        namespace: config.namespace,
-        chart: config.chart.reference,
-        chartRepo: config.chart.repository,
-        chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
-        valuesFiles: [valuesFile],
-        outputFile: (0,external_node_path_namespaceObject.join)(directory, name),
-    });
+    const render = (name) => templateChart(templateRequestFor(config, helm.path, valuesFile, (0,external_node_path_namespaceObject.join)(directory, name)));
     const first = await render('declared-manifests.yaml');
     const second = await render('declared-manifests-again.yaml');
     const firstObjects = parseManifests((0,external_node_fs_namespaceObject.readFileSync)(first.manifestsFile, 'utf8'));
@@ -92516,16 +92520,7 @@ async function renderManifests(config, valuesFile, directory) {
     outputs_setOutput('helm-path', helm.path);
     outputs_setOutput('helm-version', helm.version);
     try {
-        const rendered = await templateChart({
-            helmPath: helm.path,
-            release: config.release,
-            namespace: config.namespace,
-            chart: config.chart.reference,
-            chartRepo: config.chart.repository,
-            chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
-            valuesFiles: [valuesFile],
-            outputFile: (0,external_node_path_namespaceObject.join)(directory, 'manifests.yaml'),
-        });
+        const rendered = await templateChart(templateRequestFor(config, helm.path, valuesFile, (0,external_node_path_namespaceObject.join)(directory, 'manifests.yaml')));
         return { rendered };
     }
     catch (error) {
@@ -92709,12 +92704,37 @@ async function reportInvalidInputs(errors, warnings, directory) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9623);
+/* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9623);
 
-await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .C)();
+
+await (0,_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 563:
+/***/ (() => {
+
+/**
+ * Tencent's SDK (through node-fetch 2) loads Node's deprecated `punycode` module and calls
+ * `url.parse()`: Node prints a DeprecationWarning for each on stderr, in every run's log, about code
+ * this action cannot change. Only those two are dropped; every other warning is shown. Imported
+ * first by the entry points, before any module that could trigger them.
+ */
+const DEPENDENCY_DEPRECATIONS = new Set(['DEP0040', 'DEP0169']);
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning, ...rest) => {
+    const options = rest[0];
+    const code = typeof options === 'object' && options !== null ? options.code : rest[1];
+    if (code && DEPENDENCY_DEPRECATIONS.has(code))
+        return;
+    emitWarning(warning, ...rest);
+});
+
+
 
 /***/ }),
 

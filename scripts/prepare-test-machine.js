@@ -18,6 +18,14 @@ const onPath = (command) =>
   command.startsWith('/') ? spawnSync('test', ['-x', command]).status === 0 : spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 const missing = [...new Set(wanted.filter(({ command }) => !onPath(command)).map(({ pkg }) => pkg))];
 
+// The bundle is also tested under Node 24 (the runtime action.yml names). npm's `node` package ships
+// it; it is kept out of devDependencies because its `node` bin would put every npm script on Node 24.
+const node24 = new URL('../.local/node24/node_modules/node/bin/node', import.meta.url).pathname;
+if (!onPath(node24)) {
+  console.log('Installing Node.js 24 for the bundle tests into .local/node24 (npm package node@24.21.0)');
+  execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', new URL('../.local/node24', import.meta.url).pathname, 'node@24.21.0'], { stdio: 'inherit' });
+}
+
 if (missing.length === 0) process.exit(0);
 
 const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...missing];

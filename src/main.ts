@@ -1,3 +1,4 @@
+import './report/dependency-warnings.js';
 import { runAction } from './action.js';
 
 await runAction();

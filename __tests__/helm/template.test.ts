@@ -7,17 +7,8 @@ import { ChartUnavailableError, templateChart, type TemplateRequest } from '../.
 import { registerSecret, clearSecretsForTests } from '../../src/report/redact.js';
 import { ToolError } from '../../src/tools/exec.js';
 import { realBinaries } from '../support/binaries.js';
+import { failureOf } from '../support/failure.js';
 import { startToolMirror, type ToolMirror } from '../support/tool-mirror/server.js';
-
-/** The error a promise rejects with; a promise that resolves fails the test. */
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
 
 const tinyChart = resolve(__dirname, '../support/charts/tiny');
 let work: string;

@@ -1,64 +1,32 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, startKubeSim, type KubeObject, type KubeSim, type KubeSimOptions } from '../support/kube-sim/index.js';
-import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
+import { startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
+import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, type KubeObject, type KubeSim, type KubeSimOptions } from '../support/kube-sim/index.js';
 import { startS3RegistryStack, type S3RegistryStack } from '../support/registry-stack/s3-stack.js';
 import { runAction as runBundle, type ActionRun } from '../support/run-action.js';
 import { findLeaks } from '../support/secret-scan.js';
-import { seedInputs, seedSecrets } from '../support/seed.js';
-import type { ToolMirror } from '../support/tool-mirror/server.js';
+import { seedSecrets } from '../support/seed.js';
 
 /**
  * Deploy mode through the bundle, with the real helm (4 and 3) and kubectl against the simulated
  * API server, the stand-in chart from a chart repository on 127.0.0.1.
  */
-let binaries: ToolMirror;
-let charts: ToolMirror;
-const toolCache = mkdtempSync(join(tmpdir(), 'deploy-tool-cache-'));
+let environment: DeployEnvironment;
 
 beforeAll(async () => {
-  binaries = await startBinaryMirror();
-  charts = await startChartRepository();
+  environment = await startDeployEnvironment();
 });
 afterAll(async () => {
-  await binaries?.close();
-  await charts?.close();
+  await environment?.close();
 });
 
-const sims: KubeSim[] = [];
-afterAll(async () => {
-  await Promise.all(sims.map((sim) => sim.close()));
-});
-
-async function cluster(options: KubeSimOptions = {}): Promise<{ sim: KubeSim; kubeconfig: string }> {
-  const sim = await startKubeSim({ podReadyDelayMs: 150, ...options });
-  sims.push(sim);
-  const kubeconfig = readFileSync(sim.writeKubeconfig(mkdtempSync(join(tmpdir(), 'kubeconfig-'))), 'utf8');
-  return { sim, kubeconfig };
-}
-
-function deployInputs(kubeconfig: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...seedInputs,
-    mode: 'deploy',
-    kubeconfig,
-    'helm-mirror': binaries.url,
-    'kubectl-mirror': binaries.url,
-    'chart-repo': charts.url,
-    'cfs-prepare-image': 'busybox:1.36',
-    timeout: '60s',
-    // COS and a running Harbor are out of reach here: the suite at the end covers both on real servers.
-    'storage-preflight': 'false',
-    'smoke-test': 'false',
-    ...extra,
-  };
-}
+const cluster = (options?: KubeSimOptions) => environment.cluster(options);
+const deployInputs = (kubeconfig: string, extra?: Record<string, string>) => environment.inputs(kubeconfig, { 'cfs-prepare-image': 'busybox:1.36', ...extra });
 
 function deployAction(inputs: Record<string, string>): Promise<ActionRun> {
-  return runBundle(inputs, { toolCache, post: true });
+  return runBundle(inputs, { toolCache: environment.toolCache, post: true });
 }
 
 function deployment(sim: KubeSim, component: string): KubeObject {

@@ -4,38 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realBinaries } from '../support/binaries.js';
-import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
-import { startKubeSim, type KubeSim } from '../support/kube-sim/index.js';
+import { startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
+import type { KubeSim } from '../support/kube-sim/index.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { findLeaks } from '../support/secret-scan.js';
-import { seedInputs, seedSecrets } from '../support/seed.js';
-import type { ToolMirror } from '../support/tool-mirror/server.js';
+import { seedSecrets } from '../support/seed.js';
 
 /**
  * mode: diff and the drift check deploy makes first, with the real helm (4 and 3) and kubectl
  * against the simulated API server. Live edits are made with the real kubectl, as a person would.
  */
-let binaries: ToolMirror;
-let charts: ToolMirror;
-const toolCache = mkdtempSync(join(tmpdir(), 'diff-tool-cache-'));
-const sims: KubeSim[] = [];
+let environment: DeployEnvironment;
 
 beforeAll(async () => {
-  binaries = await startBinaryMirror();
-  charts = await startChartRepository();
+  environment = await startDeployEnvironment();
 });
 afterAll(async () => {
-  await Promise.all(sims.map((sim) => sim.close()));
-  await binaries?.close();
-  await charts?.close();
+  await environment?.close();
 });
 
-async function cluster(): Promise<{ sim: KubeSim; kubeconfig: string; kubeconfigFile: string }> {
-  const sim = await startKubeSim({ podReadyDelayMs: 150 });
-  sims.push(sim);
-  const kubeconfigFile = sim.writeKubeconfig(mkdtempSync(join(tmpdir(), 'kubeconfig-')));
-  return { sim, kubeconfig: readFileSync(kubeconfigFile, 'utf8'), kubeconfigFile };
-}
+const cluster = () => environment.cluster();
 
 /** kubectl as a person runs it against the cluster (asynchronously: this process serves the API). */
 function kubectl(kubeconfigFile: string, ...args: string[]): Promise<void> {
@@ -47,22 +35,9 @@ function kubectl(kubeconfigFile: string, ...args: string[]): Promise<void> {
   });
 }
 
-function inputs(kubeconfig: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...seedInputs,
-    mode: 'deploy',
-    kubeconfig,
-    'helm-mirror': binaries.url,
-    'kubectl-mirror': binaries.url,
-    'chart-repo': charts.url,
-    'storage-preflight': 'false',
-    'smoke-test': 'false',
-    timeout: '60s',
-    ...extra,
-  };
-}
+const inputs = (kubeconfig: string, extra?: Record<string, string>) => environment.inputs(kubeconfig, extra);
 
-const run = (values: Record<string, string>): Promise<ActionRun> => runAction(values, { toolCache });
+const run = (values: Record<string, string>): Promise<ActionRun> => runAction(values, { toolCache: environment.toolCache });
 
 function driftReport(result: ActionRun): string {
   return readFileSync(result.outputs['diff-file']!, 'utf8');

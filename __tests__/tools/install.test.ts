@@ -7,17 +7,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { installHelm, installKubectl, type InstallOptions } from '../../src/tools/install.js';
 import { mirrorLayout, type MirrorLayout } from '../support/tool-mirror/layout.js';
+import { failureOf } from '../support/failure.js';
 import { startToolMirror, type ToolMirror } from '../support/tool-mirror/server.js';
-
-/** The error a promise rejects with; a promise that resolves fails the test. */
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
 
 // The real helm and kubectl, repacked into the official layouts and served from 127.0.0.1.
 const options: InstallOptions = { platform: { os: 'linux', arch: 'amd64' }, retry: { attempts: 3, baseDelayMs: 1, idleTimeoutMs: 10_000 } };

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { Helm } from '../helm/helm.js';
-import { templateChart } from '../helm/template.js';
+import { templateChart, templateRequestFor } from '../helm/template.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import { cfsObjects, virtualService, type KubeObject } from '../kube/manifests.js';
@@ -58,17 +58,7 @@ function valueDifferences(declared: unknown, live: unknown): string[] {
 
 /** Renders the declared manifests twice: what differs between the two renders is the chart's randomness. */
 async function declaredManifests(config: ActionConfig, helm: Helm, valuesFile: string, directory: string): Promise<{ objects: KubeObject[]; random: Map<string, Set<string>>; file: string }> {
-  const render = (name: string) =>
-    templateChart({
-      helmPath: helm.path,
-      release: config.release,
-      namespace: config.namespace,
-      chart: config.chart.reference,
-      chartRepo: config.chart.repository,
-      chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
-      valuesFiles: [valuesFile],
-      outputFile: join(directory, name),
-    });
+  const render = (name: string) => templateChart(templateRequestFor(config, helm.path, valuesFile, join(directory, name)));
   const first = await render('declared-manifests.yaml');
   const second = await render('declared-manifests-again.yaml');
   const firstObjects = parseManifests(readFileSync(first.manifestsFile, 'utf8'));

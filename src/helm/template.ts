@@ -7,6 +7,7 @@
 import { loadAll } from 'js-yaml';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { ActionConfig } from '../inputs/config.js';
 import { ToolError, runTool } from '../tools/exec.js';
 
 export interface TemplateRequest {
@@ -36,6 +37,20 @@ export class ChartUnavailableError extends Error {
     super(message, { cause: toolError });
     this.name = 'ChartUnavailableError';
   }
+}
+
+/** helm template of the configured chart with one values file, as deploy would install it. */
+export function templateRequestFor(config: ActionConfig, helmPath: string, valuesFile: string, outputFile: string): TemplateRequest {
+  return {
+    helmPath,
+    release: config.release,
+    namespace: config.namespace,
+    chart: config.chart.reference,
+    chartRepo: config.chart.repository,
+    chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
+    valuesFiles: [valuesFile],
+    outputFile,
+  };
 }
 
 export async function templateChart(request: TemplateRequest): Promise<{ manifestsFile: string; objects: RenderedObject[] }> {

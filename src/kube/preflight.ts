@@ -46,20 +46,25 @@ function lastLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).pop() ?? '';
 }
 
+/** The API server's version, or a failure that says how to make it reachable. */
+export async function reachCluster(kubectl: Kubectl): Promise<string> {
+  try {
+    const version = await kubectl.json<{ serverVersion?: { gitVersion?: string } }>(['version'], { quietStdout: true });
+    const serverVersion = version.serverVersion?.gitVersion ?? 'unknown';
+    log.info(`API server ${serverVersion}`);
+    return serverVersion;
+  } catch (error) {
+    if (!(error instanceof ToolError)) throw error;
+    throw new ClusterPreflightError(
+      `cannot reach the Kubernetes API server (${lastLine(error.stderr)}): check kubeconfig (server address, credentials) and that the runner can reach the cluster (TKE: the API server's public or VPC access).`,
+    );
+  }
+}
+
 /** Checks reachability and permissions; returns whether the namespace exists. */
 export async function clusterPreflight(kubectl: Kubectl, config: ActionConfig): Promise<{ namespaceExists: boolean; serverVersion: string }> {
   return inGroup('Cluster preflight', async () => {
-    let serverVersion: string;
-    try {
-      const version = await kubectl.json<{ serverVersion?: { gitVersion?: string } }>(['version'], { quietStdout: true });
-      serverVersion = version.serverVersion?.gitVersion ?? 'unknown';
-    } catch (error) {
-      if (!(error instanceof ToolError)) throw error;
-      throw new ClusterPreflightError(
-        `cannot reach the Kubernetes API server (${lastLine(error.stderr)}): check kubeconfig (server address, credentials) and that the runner can reach the cluster (TKE: the API server's public or VPC access).`,
-      );
-    }
-    log.info(`API server ${serverVersion}`);
+    const serverVersion = await reachCluster(kubectl);
     const namespaceExists = (await kubectl.get('namespace', config.namespace)) !== undefined;
     const permissions = requiredPermissions(config, namespaceExists);
     const answers = await Promise.all(permissions.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)));

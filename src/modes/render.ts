@@ -7,7 +7,7 @@ import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { buildHarborValues } from '../values/generate.js';
 import { manifestsYaml, objectsDeployCreates, redactValues, valuesDigest, valuesYaml } from '../values/render.js';
-import { ChartUnavailableError, templateChart, type RenderedObject } from '../helm/template.js';
+import { ChartUnavailableError, templateChart, templateRequestFor, type RenderedObject } from '../helm/template.js';
 import { installHelm, ToolInstallError } from '../tools/install.js';
 import { actionWorkDir } from './workdir.js';
 
@@ -32,16 +32,7 @@ async function renderManifests(config: ActionConfig, valuesFile: string, directo
   setOutput('helm-path', helm.path);
   setOutput('helm-version', helm.version);
   try {
-    const rendered = await templateChart({
-      helmPath: helm.path,
-      release: config.release,
-      namespace: config.namespace,
-      chart: config.chart.reference,
-      chartRepo: config.chart.repository,
-      chartVersion: config.chart.kind === 'local' ? undefined : config.chart.version,
-      valuesFiles: [valuesFile],
-      outputFile: join(directory, 'manifests.yaml'),
-    });
+    const rendered = await templateChart(templateRequestFor(config, helm.path, valuesFile, join(directory, 'manifests.yaml')));
     return { rendered };
   } catch (error) {
     if (error instanceof ChartUnavailableError) return { skipped: error.message };
