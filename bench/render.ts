@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../__tests__/support/run-action.js';
@@ -35,8 +35,42 @@ export const benchRender: BenchSuite = async () => {
     const result = spawnSync(process.execPath, [join(projectRoot, 'dist', 'index.js')], { env });
     if (result.status !== 0) throw new Error(`render failed: ${result.stdout}`);
   });
+  const starts: number[] = [];
+  for (let i = 0; i < 7; i++) starts.push(await firstLineMs(env));
+  starts.sort((a, b) => a - b);
   const rows: BenchRow[] = [
     { name: 'render mode, seed configuration (dist/index.js, whole process)', value: Math.round(render), unit: 'ms', baseline: { name: 'node -e "" (process start)', value: Math.round(bareNode) } },
+    { name: 'cold start: process start to first log line (dist/index.js)', value: Math.round(starts[3]!), unit: 'ms', baseline: { name: 'node -e "" (process start)', value: Math.round(bareNode) } },
+    { name: 'bundle size, dist/index.js', value: statSync(join(projectRoot, 'dist', 'index.js')).size, unit: 'bytes', baseline: { name: 'an action that only logs with @actions/core, bundled the same way', value: minimalBundleSize() } },
   ];
   return rows;
 };
+
+/** ms from spawning the bundle to its first line on stdout. */
+function firstLineMs(env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [join(projectRoot, 'dist', 'index.js')], { env });
+    let seen = false;
+    child.stdout.on('data', () => {
+      if (!seen) {
+        seen = true;
+        resolve(performance.now() - started);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => !seen && reject(new Error('no output')));
+  });
+}
+
+/** The same ncc build of the smallest action there is: what any bundled action costs. */
+function minimalBundleSize(): number {
+  const directory = mkdtempSync(join(projectRoot, 'node_modules', '.bench-minimal-'));
+  try {
+    writeFileSync(join(directory, 'main.ts'), "import * as core from '@actions/core';\ncore.info('hello');\n");
+    execFileSync(join(projectRoot, 'node_modules', '.bin', 'ncc'), ['build', join(directory, 'main.ts'), '-o', join(directory, 'out'), '--quiet'], { cwd: projectRoot });
+    return statSync(join(directory, 'out', 'index.js')).size;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
