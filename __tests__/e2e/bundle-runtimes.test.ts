@@ -159,6 +159,15 @@ for (const runtime of runtimes) {
       expectNoLeaks(again);
     });
 
+    it('diff: read-only, reports no drift and writes the report', async () => {
+      const diff = await run(deployInputs(kubeconfig, { ...onStack(), mode: 'diff' }));
+      expect(outcome(diff)).toEqual(succeeded);
+      expect(diff.outputs.drifted).toBe('false');
+      expect(readFileSync(diff.outputs['diff-file']!, 'utf8')).toContain('No drift.');
+      expect(diff.post).toMatchObject({ exitCode: 0, stderr: '' });
+      expectNoLeaks(diff);
+    });
+
     it('deploy with a crashing component: fails naming it and the cause, rolls back, post step still cleans up', async () => {
       const failing = await run(
         deployInputs(kubeconfig, {
