@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
+import { deployInputs, inputsOnRegistryStack } from '../support/deploy-environment.js';
 import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, startKubeSim, type KubeSim } from '../support/kube-sim/index.js';
 import { startS3RegistryStack, type S3RegistryStack } from '../support/registry-stack/s3-stack.js';
 import { projectRoot, runAction, type ActionRun } from '../support/run-action.js';
@@ -76,32 +77,10 @@ async function cluster(): Promise<string> {
   return readFileSync(sim.writeKubeconfig(directory), 'utf8');
 }
 
-/** Storage and external URL of the registry stack: radosgw stands in for COS. */
-function onStack(): Record<string, string> {
-  return {
-    'cos-endpoint': stack.ceph.endpoint,
-    'cos-region': 'us-east-1',
-    'cos-bucket': 'registry',
-    'cos-secret-id': stack.ceph.accessKey,
-    'cos-secret-key': stack.ceph.secretKey,
-    'external-url': stack.url,
-  };
-}
+const onStack = () => inputsOnRegistryStack(stack);
 
-function deployInputs(kubeconfig: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...seedInputs,
-    mode: 'deploy',
-    kubeconfig,
-    'helm-mirror': binaries.url,
-    'kubectl-mirror': binaries.url,
-    'chart-repo': charts.url,
-    'cfs-prepare-image': 'busybox:1.36',
-    timeout: '60s',
-    'storage-preflight': 'false',
-    'smoke-test': 'false',
-    ...extra,
-  };
+function e2eDeployInputs(kubeconfig: string, extra: Record<string, string> = {}): Record<string, string> {
+  return deployInputs({ binaries: binaries.url, charts: charts.url, kubeconfig }, { 'cfs-prepare-image': 'busybox:1.36', ...extra });
 }
 
 it('action.yml runs on node24, and the suite has Node 24 and Node 20 binaries', () => {
@@ -137,7 +116,7 @@ for (const runtime of runtimes) {
     it('deploy, fresh: COS preflight on radosgw, install, smoke test retried through the listing lag, kubeconfig removed by post', async () => {
       const hiddenBefore = stack.lag.hiddenAnswers;
       lagFromNextRegistryRequest(stack, 3000);
-      const fresh = await run(deployInputs(kubeconfig, { ...onStack(), 'storage-preflight': 'true', 'smoke-test': 'true' }));
+      const fresh = await run(e2eDeployInputs(kubeconfig, { ...onStack(), 'storage-preflight': 'true', 'smoke-test': 'true' }));
       expect(outcome(fresh)).toEqual(succeeded);
       expect(fresh.outputs).toMatchObject({ revision: '1', status: 'deployed' });
       expect(Number(fresh.outputs['cos-list-lag-ms'])).toBeGreaterThanOrEqual(0);
@@ -151,7 +130,7 @@ for (const runtime of runtimes) {
 
     it('deploy again with unchanged inputs: in sync, no upgrade, no new revision', async () => {
       // The same chart values; only the checks around the install are left out.
-      const again = await run(deployInputs(kubeconfig, onStack()));
+      const again = await run(e2eDeployInputs(kubeconfig, onStack()));
       expect(outcome(again)).toEqual(succeeded);
       expect(again.outputs).toMatchObject({ revision: '1', status: 'deployed', 'in-sync': 'true' });
       expect(again.summary).toContain('in sync, revision 1');
@@ -160,7 +139,7 @@ for (const runtime of runtimes) {
     });
 
     it('diff: read-only, reports no drift and writes the report', async () => {
-      const diff = await run(deployInputs(kubeconfig, { ...onStack(), mode: 'diff' }));
+      const diff = await run(e2eDeployInputs(kubeconfig, { ...onStack(), mode: 'diff' }));
       expect(outcome(diff)).toEqual(succeeded);
       expect(diff.outputs.drifted).toBe('false');
       expect(readFileSync(diff.outputs['diff-file']!, 'utf8')).toContain('No drift.');
@@ -170,7 +149,7 @@ for (const runtime of runtimes) {
 
     it('deploy with a crashing component: fails naming it and the cause, rolls back, post step still cleans up', async () => {
       const failing = await run(
-        deployInputs(kubeconfig, {
+        e2eDeployInputs(kubeconfig, {
           ...onStack(),
           timeout: '6s',
           set: `core.podAnnotations.${FAULT_ANNOTATION.replace(/\./g, '\\.')}=CrashLoopBackOff\ncore.podAnnotations.${CRASH_LOG_ANNOTATION.replace(/\./g, '\\.')}=FATAL: password authentication failed for user "postgres"`,

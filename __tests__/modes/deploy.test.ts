@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
+import { inputsOnRegistryStack, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
 import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, type KubeObject, type KubeSim, type KubeSimOptions } from '../support/kube-sim/index.js';
 import { startS3RegistryStack, type S3RegistryStack } from '../support/registry-stack/s3-stack.js';
 import { runAction as runBundle, type ActionRun } from '../support/run-action.js';
@@ -189,16 +189,7 @@ describe('deploy with the COS preflight on real S3 and the smoke test on a real 
   let storageInputs: Record<string, string>;
   beforeAll(async () => {
     stack = await startS3RegistryStack({ auth: 'token', harborApi: true, username: 'admin', password: seedSecrets['admin-password'] });
-    storageInputs = {
-      'cos-endpoint': stack.ceph.endpoint,
-      'cos-region': 'us-east-1',
-      'cos-bucket': 'registry',
-      'cos-secret-id': stack.ceph.accessKey,
-      'cos-secret-key': stack.ceph.secretKey,
-      'external-url': stack.url,
-      'storage-preflight': 'true',
-      'smoke-test': 'true',
-    };
+    storageInputs = { ...inputsOnRegistryStack(stack), 'storage-preflight': 'true', 'smoke-test': 'true' };
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBinaryMirror, startChartRepository } from './chart-repo.js';
 import { startKubeSim, type KubeSim, type KubeSimOptions } from './kube-sim/index.js';
+import type { S3RegistryStack } from './registry-stack/s3-stack.js';
 import { seedInputs } from './seed.js';
 import type { ToolMirror } from './tool-mirror/server.js';
 
@@ -21,6 +22,34 @@ export interface DeployEnvironment {
   close(): Promise<void>;
 }
 
+/** The seed configuration in deploy mode, with helm, kubectl and the chart from 127.0.0.1. */
+export function deployInputs(at: { binaries: string; charts: string; kubeconfig: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...seedInputs,
+    mode: 'deploy',
+    kubeconfig: at.kubeconfig,
+    'helm-mirror': at.binaries,
+    'kubectl-mirror': at.binaries,
+    'chart-repo': at.charts,
+    timeout: '60s',
+    'storage-preflight': 'false',
+    'smoke-test': 'false',
+    ...extra,
+  };
+}
+
+/** Storage and external URL on a registry stack: its Ceph radosgw stands in for COS, its front for Harbor. */
+export function inputsOnRegistryStack(stack: S3RegistryStack): Record<string, string> {
+  return {
+    'cos-endpoint': stack.ceph.endpoint,
+    'cos-region': 'us-east-1',
+    'cos-bucket': 'registry',
+    'cos-secret-id': stack.ceph.accessKey,
+    'cos-secret-key': stack.ceph.secretKey,
+    'external-url': stack.url,
+  };
+}
+
 export async function startDeployEnvironment(): Promise<DeployEnvironment> {
   const binaries = await startBinaryMirror();
   const charts = await startChartRepository();
@@ -36,20 +65,7 @@ export async function startDeployEnvironment(): Promise<DeployEnvironment> {
       const kubeconfigFile = sim.writeKubeconfig(mkdtempSync(join(tmpdir(), 'kubeconfig-')));
       return { sim, kubeconfig: readFileSync(kubeconfigFile, 'utf8'), kubeconfigFile };
     },
-    inputs(kubeconfig, extra = {}) {
-      return {
-        ...seedInputs,
-        mode: 'deploy',
-        kubeconfig,
-        'helm-mirror': binaries.url,
-        'kubectl-mirror': binaries.url,
-        'chart-repo': charts.url,
-        timeout: '60s',
-        'storage-preflight': 'false',
-        'smoke-test': 'false',
-        ...extra,
-      };
-    },
+    inputs: (kubeconfig, extra = {}) => deployInputs({ binaries: binaries.url, charts: charts.url, kubeconfig }, extra),
     async close() {
       await Promise.all(sims.map((sim) => sim.close()));
       await binaries.close();
