@@ -61,7 +61,7 @@ export const INPUTS = [
   { name: 'secrets-in-values', default: 'false', description: 'Put secrets into the chart values instead of Kubernetes Secrets referenced by existingSecret (not recommended: helm get values shows them).' },
   // Tools
   { name: 'helm-version', default: 'v4.1.4', description: 'Helm to install: an exact version (v4.1.4), latest, or a major line (4.x). latest never crosses to another major than the default\'s.' },
-  { name: 'kubectl-version', default: 'v1.34.5', description: 'kubectl to install: an exact version, latest, or a minor line (1.34.x is not supported: give an exact version or latest).' },
+  { name: 'kubectl-version', default: 'v1.34.5', description: 'kubectl to install: an exact version (v1.34.5), latest (the mirror\'s stable.txt) or 1.x.' },
   { name: 'helm-mirror', default: 'https://get.helm.sh', description: 'Where Helm archives are downloaded from (official layout), e.g. a mirror for China-region runners.' },
   { name: 'kubectl-mirror', default: 'https://dl.k8s.io/release', description: 'Where kubectl is downloaded from (official layout).' },
   { name: 'helm-sha256', description: 'Pinned SHA-256 of the Helm archive: overrides the mirror\'s checksum file (required for a mirror without one).' },
