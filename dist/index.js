@@ -85228,7 +85228,8 @@ function decodeKubeconfig(content) {
         return undefined;
     }
 }
-function registerCredentials(document) {
+/** Masks every credential of a kubeconfig's users: tokens, passwords, client keys, exec env, auth-provider config. */
+function registerKubeconfigCredentials(document) {
     for (const { user } of document.users ?? []) {
         if (!user)
             continue;
@@ -85263,7 +85264,7 @@ function validateKubeconfig(problems, content, kubeContext, env) {
         problems.error('kubeconfig', 'is neither a kubeconfig in YAML nor base64 of one (expected apiVersion: v1, kind: Config with clusters, contexts and users)');
         return undefined;
     }
-    registerCredentials(document);
+    registerKubeconfigCredentials(document);
     const contexts = (document.contexts ?? []).map((c) => c.name).filter((name) => !!name);
     const wanted = kubeContext || document['current-context'];
     if (!wanted) {
@@ -85458,29 +85459,18 @@ function apiRoute(apiEndpoint) {
 ;// CONCATENATED MODULE: ./src/tke/kubeconfig-credentials.ts
 
 
-/** User fields of a kubeconfig that authenticate (TKE issues a client certificate and key per CAM user, or a token). */
-const kubeconfig_credentials_CREDENTIAL_FIELDS = ['token', 'password', 'client-key-data', 'client-certificate-data'];
 /**
  * Masks every credential of a kubeconfig TKE returned, before anything could print it. When
  * it does not even parse, the credential lines are found by their keys so that nothing slips
  * through on the way to the error that reports it.
  */
-function registerKubeconfigCredentials(kubeconfig) {
+function kubeconfig_credentials_registerKubeconfigCredentials(kubeconfig) {
     const document = decodeKubeconfig(kubeconfig);
     if (document) {
-        for (const { user } of document.users ?? []) {
-            if (!user)
-                continue;
-            for (const field of kubeconfig_credentials_CREDENTIAL_FIELDS)
-                if (typeof user[field] === 'string')
-                    registerSecret(user[field]);
-            const exec = user.exec;
-            for (const variable of exec?.env ?? [])
-                registerSecret(variable.value);
-        }
+        registerKubeconfigCredentials(document);
         return;
     }
-    const credentialLine = new RegExp(`^\\s*-?\\s*(?:${kubeconfig_credentials_CREDENTIAL_FIELDS.join('|')})\\s*:\\s*["']?([^"'\\s]+)`, 'gm');
+    const credentialLine = new RegExp(`^\\s*-?\\s*(?:${CREDENTIAL_FIELDS.join('|')})\\s*:\\s*["']?([^"'\\s]+)`, 'gm');
     for (const match of kubeconfig.matchAll(credentialLine))
         registerSecret(match[1]);
 }
@@ -85585,7 +85575,7 @@ async function fetchTkeKubeconfig(request) {
     if (!kubeconfig?.trim()) {
         throw new TkeKubeconfigError('EmptyKubeconfig', `DescribeClusterKubeconfig returned no kubeconfig for ${request.clusterId}.`, 'check in the TKE console that the cluster is Running, then re-run.');
     }
-    registerKubeconfigCredentials(kubeconfig);
+    kubeconfig_credentials_registerKubeconfigCredentials(kubeconfig);
     if (!decodeKubeconfig(kubeconfig)) {
         throw new TkeKubeconfigError('InvalidKubeconfig', `the kubeconfig TKE returned for ${request.clusterId} is not a kubeconfig (no clusters or contexts).`, 'download it from the console (Basic information → API server information) to compare, and pass it in the kubeconfig input instead.');
     }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inputsOnRegistryStack, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
+import { HELM_VERSIONS, inputsOnRegistryStack, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
 import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, type KubeObject, type KubeSim, type KubeSimOptions } from '../support/kube-sim/index.js';
 import { startS3RegistryStack, type S3RegistryStack } from '../support/registry-stack/s3-stack.js';
 import { runAction as runBundle, type ActionRun } from '../support/run-action.js';
@@ -48,10 +48,7 @@ function markLatestRevisionPending(sim: KubeSim, status: string): void {
   sim.put({ ...latest, data: { release: encoded }, metadata: { ...latest.metadata, labels: { ...latest.metadata.labels, status } } });
 }
 
-for (const [helmName, helmVersion] of [
-  ['Helm 4', 'v4.1.4'],
-  ['Helm 3', '3.x'],
-] as const) {
+for (const [helmName, helmVersion] of HELM_VERSIONS) {
   describe(`deploy with ${helmName}`, () => {
     let sim: KubeSim;
     let kubeconfig: string;

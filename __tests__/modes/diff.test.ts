@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realBinaries } from '../support/binaries.js';
-import { startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
+import { HELM_VERSIONS, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
 import type { KubeSim } from '../support/kube-sim/index.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { findLeaks } from '../support/secret-scan.js';
@@ -54,10 +54,7 @@ describe('a release that does not exist yet', () => {
   });
 });
 
-for (const [helmName, helmVersion] of [
-  ['Helm 4', 'v4.1.4'],
-  ['Helm 3', '3.x'],
-] as const) {
+for (const [helmName, helmVersion] of HELM_VERSIONS) {
   describe(`drift with ${helmName}`, () => {
     let sim: KubeSim;
     let kubeconfig: string;

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
 
 export const USERNAME = 'admin';
 export const PASSWORD = 'Smoke-Pa55word!';
@@ -13,22 +12,7 @@ export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'smoke-work-'));
 }
 
-/** Collects what the action writes to the job log (@actions/core writes to stdout), runner commands aside. */
-export function captureJobLog(): { lines: () => string[]; restore: () => void } {
-  const written: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
-  return {
-    lines: () =>
-      written
-        .join('')
-        .split('\n')
-        .filter((line) => !line.startsWith('::add-mask::')),
-    restore: () => spy.mockRestore(),
-  };
-}
+export { captureJobLog } from '../support/job-log.js';
 
 /** Every form the password could leak in: as is, and inside a Basic header. */
 export function passwordForms(username = USERNAME, password = PASSWORD): string[] {

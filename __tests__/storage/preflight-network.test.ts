@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PreflightError, runCosPreflight, type PreflightOptions } from '../../src/storage/preflight.js';
-import { captureJobLog } from './job-log.js';
+import { captureJobLog } from '../support/job-log.js';
 
 // Endpoints that never answer over HTTP: the fix must point at cos-endpoint.
 const SECRET_KEY = 'network-test-secret-key-0123456789';

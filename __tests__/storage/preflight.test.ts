@@ -4,7 +4,7 @@ import { bucketContents } from '../support/cos-faults/bucket-contents.js';
 import { startCosRulesProxy, type CosRulesProxy } from '../support/cos-faults/cos-rules-proxy.js';
 import { startListingLagProxy, type ListingLagProxy } from '../support/cos-faults/listing-lag-proxy.js';
 import { startCeph, type StartedCeph } from '../support/registry-stack/ceph.js';
-import { captureJobLog } from './job-log.js';
+import { captureJobLog } from '../support/job-log.js';
 
 // One real S3 server (Ceph radosgw) for the whole file; the proxies add what radosgw does not do
 // like COS: listing lag, path-style refusal, region checks, a CAM policy that denies an action.

@@ -22,6 +22,12 @@ export interface DeployEnvironment {
   close(): Promise<void>;
 }
 
+/** The Helm majors every deploy and drift scenario runs with: the default 4, and 3 through its major line. */
+export const HELM_VERSIONS = [
+  ['Helm 4', 'v4.1.4'],
+  ['Helm 3', '3.x'],
+] as const;
+
 /** The seed configuration in deploy mode, with helm, kubectl and the chart from 127.0.0.1. */
 export function deployInputs(at: { binaries: string; charts: string; kubeconfig: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {

@@ -3,7 +3,7 @@ import yaml from 'js-yaml';
 import { registerSecret } from '../report/redact.js';
 import type { InputProblems } from './problems.js';
 
-interface KubeconfigDocument {
+export interface KubeconfigDocument {
   clusters?: { name?: string; cluster?: { server?: string } }[];
   contexts?: { name?: string; context?: { cluster?: string; user?: string } }[];
   users?: { name?: string; user?: Record<string, unknown> }[];
@@ -11,7 +11,7 @@ interface KubeconfigDocument {
 }
 
 /** Credential fields of a kubeconfig user: masked wherever they could be printed. */
-const CREDENTIAL_FIELDS = ['token', 'password', 'client-key-data', 'client-certificate-data'];
+export const CREDENTIAL_FIELDS = ['token', 'password', 'client-key-data', 'client-certificate-data'];
 
 function looksLikeKubeconfig(document: unknown): document is KubeconfigDocument {
   return !!document && typeof document === 'object' && ('clusters' in document || 'contexts' in document);
@@ -35,7 +35,8 @@ export function decodeKubeconfig(content: string): KubeconfigDocument | undefine
   }
 }
 
-function registerCredentials(document: KubeconfigDocument): void {
+/** Masks every credential of a kubeconfig's users: tokens, passwords, client keys, exec env, auth-provider config. */
+export function registerKubeconfigCredentials(document: KubeconfigDocument): void {
   for (const { user } of document.users ?? []) {
     if (!user) continue;
     for (const field of CREDENTIAL_FIELDS) if (typeof user[field] === 'string') registerSecret(user[field] as string);
@@ -73,7 +74,7 @@ export function validateKubeconfig(
     problems.error('kubeconfig', 'is neither a kubeconfig in YAML nor base64 of one (expected apiVersion: v1, kind: Config with clusters, contexts and users)');
     return undefined;
   }
-  registerCredentials(document);
+  registerKubeconfigCredentials(document);
   const contexts = (document.contexts ?? []).map((c) => c.name).filter((name): name is string => !!name);
   const wanted = kubeContext || document['current-context'];
   if (!wanted) {

@@ -38,6 +38,21 @@ function imageId(image: string): string {
   return `${repo}@sha256:${createHash('sha256').update(image).digest('hex')}`;
 }
 
+/** The status of a container that ran and ended (a Job's container, or a pod whose container failed). */
+function terminatedStatus(pod: KubeObject, container: { name: string; image: string }, exit: { code: number; reason: string }, startedAt: string | undefined, finishedAt: string | undefined): object {
+  return {
+    name: container.name,
+    image: container.image,
+    imageID: imageId(container.image),
+    containerID: containerId(pod, container.name, 0),
+    ready: false,
+    started: false,
+    restartCount: 0,
+    state: { terminated: { exitCode: exit.code, reason: exit.reason, startedAt, finishedAt, containerID: containerId(pod, container.name, 0) } },
+    lastState: {},
+  };
+}
+
 export class PodSimulator {
   private readonly runtimes = new Map<string, PodRuntime>();
   private ipCounter = 10;
@@ -178,17 +193,7 @@ export class PodSimulator {
           phase: 'Failed',
           conditions: notReady([crashing], rt.startedAt),
           ...base,
-          containerStatuses: containers.map((c) => ({
-            name: c.name,
-            image: c.image,
-            imageID: imageId(c.image),
-            containerID: containerId(pod, c.name, 0),
-            ready: false,
-            started: false,
-            restartCount: 0,
-            state: { terminated: { exitCode: 1, reason: 'Error', startedAt: rt.startedAt, finishedAt: rt.finishedAt, containerID: containerId(pod, c.name, 0) } },
-            lastState: {},
-          })),
+          containerStatuses: containers.map((c) => terminatedStatus(pod, c, { code: 1, reason: 'Error' }, rt.startedAt, rt.finishedAt)),
         };
       }
       const restarts = Math.floor((elapsed - this.readyDelayMs) / CRASH_INTERVAL_MS) + 1;
@@ -230,17 +235,7 @@ export class PodSimulator {
           scheduled,
         ],
         ...base,
-        containerStatuses: containers.map((c) => ({
-          name: c.name,
-          image: c.image,
-          imageID: imageId(c.image),
-          containerID: containerId(pod, c.name, 0),
-          ready: false,
-          started: false,
-          restartCount: 0,
-          state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: rt.startedAt, finishedAt: rt.finishedAt, containerID: containerId(pod, c.name, 0) } },
-          lastState: {},
-        })),
+        containerStatuses: containers.map((c) => terminatedStatus(pod, c, { code: 0, reason: 'Completed' }, rt.startedAt, rt.finishedAt)),
       };
     }
 
