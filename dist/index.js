@@ -88680,7 +88680,7 @@ const KNOWN_CAUSES = [
 function hintsFor(text) {
     return KNOWN_CAUSES.filter(({ pattern }) => pattern.test(text)).map(({ hint }) => hint);
 }
-function describePod(pod) {
+function describePod(pod, deleted = false) {
     const containers = (pod.status?.containerStatuses ?? []).map((c) => {
         const waiting = c.state?.waiting;
         const state = waiting?.reason ?? (c.state?.running ? (c.ready ? 'running, ready' : 'running, not ready') : (c.state?.terminated?.reason ?? 'starting'));
@@ -88692,6 +88692,7 @@ function describePod(pod) {
     return {
         name: pod.metadata.name,
         phase: pod.status?.phase ?? 'Unknown',
+        ...(deleted ? { deleted } : {}),
         containers,
         unschedulable: scheduled?.status === 'False' ? `${scheduled.reason ?? 'Unschedulable'}: ${scheduled.message ?? ''}`.trim() : undefined,
     };
@@ -88733,7 +88734,20 @@ function eventTime(event) {
 function trouble(pod) {
     return (pod.unschedulable ? 2 : 0) + (pod.containers.some((c) => !c.includes('running, ready')) ? 1 : 0);
 }
-async function diagnose_diagnose(kubectl, namespace, release, notReady) {
+/** A pod in trouble: waiting for another reason than starting, restarted, or not schedulable. */
+function podInTrouble(pod) {
+    const starting = new Set(['ContainerCreating', 'PodInitializing']);
+    const containers = pod.status?.containerStatuses ?? [];
+    return (containers.some((c) => (c.state?.waiting?.reason && !starting.has(c.state.waiting.reason)) || (c.restartCount ?? 0) > 0 || c.lastState?.terminated) ||
+        pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') === true);
+}
+/**
+ * `observed.pods` are the pods a watch saw while helm waited. Those gone by now (helm's rollback
+ * deletes the failing ReplicaSet's pods) are still described, in their last state, so the failure
+ * keeps its evidence however quickly helm gave up; and a log tail `observed.earlier` read while
+ * they ran stands in for the log that went with them.
+ */
+async function diagnose_diagnose(kubectl, namespace, release, notReady, observed = {}) {
     const [pods, events, claims] = await Promise.all([
         kubectl.json(['get', 'pods', '-n', namespace, '-l', releaseSelector(release)]),
         kubectl.json(['get', 'events', '-n', namespace]),
@@ -88741,24 +88755,29 @@ async function diagnose_diagnose(kubectl, namespace, release, notReady) {
     ]);
     const warnings = events.items.filter((e) => e.type === 'Warning').sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
     const pendingClaims = claims.items.filter((claim) => claim.status?.phase === 'Pending').map((claim) => claim.metadata.name);
+    const current = new Set(pods.items.map((pod) => pod.metadata.name));
+    const deleted = (observed.pods ?? []).filter((pod) => !current.has(pod.metadata.name) && podInTrouble(pod));
     const components = [];
     for (const { workload, state } of notReady) {
-        const componentPods = pods.items.filter((pod) => pod.metadata.labels?.component === workload.component);
+        const ofComponent = (pod) => pod.metadata.labels?.component === workload.component;
+        const componentPods = pods.items.filter(ofComponent);
+        const deletedPods = deleted.filter(ofComponent);
         const componentEvents = warnings
             .filter((e) => e.involvedObject?.name?.startsWith(workload.name) || (e.involvedObject?.kind === 'PersistentVolumeClaim' && pendingClaims.includes(e.involvedObject.name ?? '')))
             .slice(-6)
             .map((e) => `${e.reason ?? 'Warning'}: ${e.message ?? ''}${(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`);
         const target = failingContainer(componentPods);
         const lines = target ? await logTail(kubectl, namespace, target) : undefined;
+        const tail = target && lines ? { pod: target.pod, container: target.container, lines } : observed.earlier?.components.find((c) => c.workload.component === workload.component)?.logTail;
         // The pods that explain the failure first: waiting, restarting or unschedulable ones.
-        const described = componentPods.map(describePod).sort((a, b) => trouble(b) - trouble(a));
-        const evidence = [...described.flatMap((p) => [...p.containers, p.unschedulable ?? '']), ...componentEvents, lines ?? ''].join('\n');
+        const described = [...componentPods.map((pod) => describePod(pod)), ...deletedPods.map((pod) => describePod(pod, true))].sort((a, b) => trouble(b) - trouble(a));
+        const evidence = [...described.flatMap((p) => [...p.containers, p.unschedulable ?? '']), ...componentEvents, tail?.lines ?? ''].join('\n');
         components.push({
             workload,
             progress: state?.failed ? `${state.progress}; ${state.failed}` : (state?.progress ?? 'not created'),
             pods: described,
             events: componentEvents,
-            logTail: target && lines ? { pod: target.pod, container: target.container, lines } : undefined,
+            logTail: tail,
             hints: hintsFor(evidence),
         });
     }
@@ -88784,10 +88803,17 @@ class ReadinessWatch {
     unchanged = new Set();
     progressShown = new Map();
     watchers = [];
+    /** Every release pod seen, in its last state; deleted ones are kept as evidence. */
+    pods = new Map();
+    /** Components whose pods were seen in trouble, with the workload's state at that moment. */
+    troubled = new Map();
+    /** Bumped whenever a pod shows trouble; a diagnosis records the value it started at. */
+    troubleSeen = 0;
+    diagnosedAt = -1;
+    diagnosisRunning;
     started = performance.now();
     helmApplied = false;
     stopped = false;
-    diagnosing = false;
     diagnosisTimer;
     allReadyResolve;
     allReady;
@@ -88808,6 +88834,7 @@ class ReadinessWatch {
                 this.baseline.set(object.metadata.name, object.metadata.generation ?? 0);
             this.watchers.push(this.kubectl.watch(resourceOf(kind), this.namespace, releaseSelector(this.release), (event) => this.onEvent(event.object)));
         }
+        this.watchers.push(this.kubectl.watch('pods', this.namespace, releaseSelector(this.release), (event) => this.onPodEvent(event.object)));
         this.diagnosisTimer = setInterval(() => void this.refreshDiagnosis(), DIAGNOSIS_INTERVAL_MS);
     }
     /** helm has applied every manifest: workloads it left alone count as ready when they are. */
@@ -88829,20 +88856,59 @@ class ReadinessWatch {
         })
             .filter(({ state }) => !state?.ready);
     }
-    /** A diagnosis of what is not ready now (the last periodic one is kept in lastDiagnosis). */
+    /**
+     * What a failure diagnosis covers: workloads not ready, and those whose pods were in trouble
+     * during this run even if ready now (helm's rollback makes a crash-looping one ready again).
+     */
+    diagnosisTargets() {
+        const notReady = this.notReady();
+        const recovered = this.expected
+            .filter((w) => this.troubled.has(w.component) && !notReady.some((n) => n.workload === w))
+            .map((workload) => ({ workload, state: this.troubled.get(workload.component) }));
+        return [...notReady, ...recovered];
+    }
+    /** A diagnosis of what is not ready now, including pods seen in trouble and deleted since. */
     async diagnoseNow() {
-        this.lastDiagnosis = await diagnose_diagnose(this.kubectl, this.namespace, this.release, this.notReady());
-        return this.lastDiagnosis;
+        const startedAt = this.troubleSeen;
+        const fresh = await diagnose_diagnose(this.kubectl, this.namespace, this.release, this.diagnosisTargets(), { pods: [...this.pods.values()], earlier: this.lastDiagnosis });
+        this.lastDiagnosis = fresh;
+        this.diagnosedAt = startedAt;
+        return fresh;
+    }
+    /**
+     * The diagnosis for a failed helm run: the last one if it already covers every trouble the pod
+     * watch saw, otherwise a new one (helm may have given up between two diagnoses).
+     */
+    async failureDiagnosis() {
+        await this.diagnosisRunning;
+        if (this.lastDiagnosis && this.diagnosedAt >= this.troubleSeen)
+            return this.lastDiagnosis;
+        return this.diagnoseNow();
     }
     async stop() {
         this.stopped = true;
         clearInterval(this.diagnosisTimer);
+        await this.diagnosisRunning;
         for (const watcher of this.watchers)
             watcher.stop();
         await Promise.all(this.watchers.map((w) => w.exited));
     }
     elapsed() {
         return performance.now() - this.started;
+    }
+    onPodEvent(pod) {
+        if (this.stopped || !pod.metadata?.name)
+            return;
+        const before = this.pods.get(pod.metadata.name);
+        this.pods.set(pod.metadata.name, pod);
+        if (podInTrouble(pod) && JSON.stringify(troubleOf(before)) !== JSON.stringify(troubleOf(pod))) {
+            const workload = this.expected.find((w) => w.component === pod.metadata.labels?.component);
+            const object = workload && this.latest.get(workload.name);
+            if (workload)
+                this.troubled.set(workload.component, object ? workloadState(object) : undefined);
+            this.troubleSeen++;
+            void this.refreshDiagnosis(true);
+        }
     }
     onEvent(object) {
         if (this.stopped || !this.expected.some((w) => w.name === object.metadata.name))
@@ -88876,21 +88942,27 @@ class ReadinessWatch {
             log.info(`… ${workload.component}: ${shown} (${formatSeconds(this.elapsed())})`);
         }
     }
-    async refreshDiagnosis() {
-        if (this.stopped || this.diagnosing || this.elapsed() < DIAGNOSIS_DELAY_MS || this.notReady().length === 0)
+    /** Periodically after a delay (a slow rollout), or at once when a pod shows trouble. */
+    async refreshDiagnosis(troubleSeen = false) {
+        if (this.stopped || this.diagnosisRunning || this.notReady().length === 0)
+            return;
+        if (!troubleSeen && this.elapsed() < DIAGNOSIS_DELAY_MS)
             return;
         // Only while helm still waits: after it gives up, its rollback replaces the evidence.
-        this.diagnosing = true;
-        try {
-            await this.diagnoseNow();
-        }
-        catch (error) {
-            log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        finally {
-            this.diagnosing = false;
-        }
+        this.diagnosisRunning = this.diagnoseNow().then(() => undefined, (error) => log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`));
+        await this.diagnosisRunning;
+        this.diagnosisRunning = undefined;
+        // Trouble seen while this one ran is not in it yet.
+        if (this.diagnosedAt < this.troubleSeen)
+            void this.refreshDiagnosis(true);
     }
+}
+/** What changes the diagnosis: container waiting reasons, restart counts and scheduling. */
+function troubleOf(pod) {
+    return [
+        pod?.status?.containerStatuses?.map((c) => [c.state?.waiting?.reason, c.restartCount]),
+        pod?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status,
+    ];
 }
 function resourceOf(kind) {
     return kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps';
@@ -92234,7 +92306,7 @@ function describeFailure(config, diagnosis, helmMessage, after, before) {
     return lines.join('\n');
 }
 function addDiagnosis(summary, diagnosis) {
-    summary.heading('Why Harbor is not ready', 3).table(['component', 'state', 'pods'], diagnosis.components.map((c) => [c.workload.component, c.progress, c.pods.map((p) => `${p.name}: ${p.unschedulable ?? p.containers.join('; ')}`).join('<br>') || 'no pods']));
+    summary.heading('Why Harbor is not ready', 3).table(['component', 'state', 'pods'], diagnosis.components.map((c) => [c.workload.component, c.progress, c.pods.map((p) => `${p.name}${p.deleted ? ' (deleted since)' : ''}: ${p.unschedulable ?? p.containers.join('; ')}`).join('<br>') || 'no pods']));
     if (diagnosis.hints.length > 0)
         summary.heading('Likely causes', 3).list(diagnosis.hints);
     if (diagnosis.pendingClaims.length > 0)
@@ -92310,7 +92382,7 @@ async function deployMode(config, warnings) {
         // What the watch saw while helm waited; helm's rollback has since changed the workloads.
         await watch.stop();
         times = watch.times();
-        diagnosis = watch.lastDiagnosis ?? (await watch.diagnoseNow());
+        diagnosis = await watch.failureDiagnosis();
     }
     else {
         watch.markHelmApplied();

@@ -119,7 +119,7 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
       const failing = await deployAction(
         deployInputs(kubeconfig, {
           'helm-version': helmVersion,
-          timeout: '12s',
+          timeout: '6s',
           set: `core.podAnnotations.${FAULT_ANNOTATION.replace(/\./g, '\\.')}=CrashLoopBackOff\ncore.podAnnotations.${CRASH_LOG_ANNOTATION.replace(/\./g, '\\.')}=FATAL: password authentication failed for user "postgres"`,
         }),
       );

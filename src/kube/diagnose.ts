@@ -9,6 +9,8 @@ import { releaseSelector, type Workload, type WorkloadState } from './workloads.
 export interface PodDiagnosis {
   name: string;
   phase: string;
+  /** Seen by the watch while helm waited, deleted since (usually by helm's rollback). */
+  deleted?: boolean;
   /** e.g. "registry: CrashLoopBackOff (restarts 4, last exit 1)". */
   containers: string[];
   unschedulable?: string;
@@ -55,7 +57,7 @@ export function hintsFor(text: string): string[] {
   return KNOWN_CAUSES.filter(({ pattern }) => pattern.test(text)).map(({ hint }) => hint);
 }
 
-interface PodFields {
+export interface PodFields {
   metadata: { name: string; labels?: Record<string, string> };
   status?: {
     phase?: string;
@@ -80,7 +82,7 @@ interface EventFields {
   involvedObject?: { kind?: string; name?: string };
 }
 
-function describePod(pod: PodFields): PodDiagnosis {
+function describePod(pod: PodFields, deleted = false): PodDiagnosis {
   const containers = (pod.status?.containerStatuses ?? []).map((c) => {
     const waiting = c.state?.waiting;
     const state = waiting?.reason ?? (c.state?.running ? (c.ready ? 'running, ready' : 'running, not ready') : (c.state?.terminated?.reason ?? 'starting'));
@@ -92,6 +94,7 @@ function describePod(pod: PodFields): PodDiagnosis {
   return {
     name: pod.metadata.name,
     phase: pod.status?.phase ?? 'Unknown',
+    ...(deleted ? { deleted } : {}),
     containers,
     unschedulable: scheduled?.status === 'False' ? `${scheduled.reason ?? 'Unschedulable'}: ${scheduled.message ?? ''}`.trim() : undefined,
   };
@@ -133,7 +136,29 @@ function trouble(pod: PodDiagnosis): number {
   return (pod.unschedulable ? 2 : 0) + (pod.containers.some((c) => !c.includes('running, ready')) ? 1 : 0);
 }
 
-export async function diagnose(kubectl: Kubectl, namespace: string, release: string, notReady: { workload: Workload; state?: WorkloadState }[]): Promise<Diagnosis> {
+/** A pod in trouble: waiting for another reason than starting, restarted, or not schedulable. */
+export function podInTrouble(pod: PodFields): boolean {
+  const starting = new Set(['ContainerCreating', 'PodInitializing']);
+  const containers = pod.status?.containerStatuses ?? [];
+  return (
+    containers.some((c) => (c.state?.waiting?.reason && !starting.has(c.state.waiting.reason)) || (c.restartCount ?? 0) > 0 || c.lastState?.terminated) ||
+    pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False') === true
+  );
+}
+
+/**
+ * `observed.pods` are the pods a watch saw while helm waited. Those gone by now (helm's rollback
+ * deletes the failing ReplicaSet's pods) are still described, in their last state, so the failure
+ * keeps its evidence however quickly helm gave up; and a log tail `observed.earlier` read while
+ * they ran stands in for the log that went with them.
+ */
+export async function diagnose(
+  kubectl: Kubectl,
+  namespace: string,
+  release: string,
+  notReady: { workload: Workload; state?: WorkloadState }[],
+  observed: { pods?: PodFields[]; earlier?: Diagnosis } = {},
+): Promise<Diagnosis> {
   const [pods, events, claims] = await Promise.all([
     kubectl.json<{ items: PodFields[] }>(['get', 'pods', '-n', namespace, '-l', releaseSelector(release)]),
     kubectl.json<{ items: EventFields[] }>(['get', 'events', '-n', namespace]),
@@ -141,24 +166,29 @@ export async function diagnose(kubectl: Kubectl, namespace: string, release: str
   ]);
   const warnings = events.items.filter((e) => e.type === 'Warning').sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
   const pendingClaims = claims.items.filter((claim) => (claim.status as { phase?: string } | undefined)?.phase === 'Pending').map((claim) => claim.metadata.name);
+  const current = new Set(pods.items.map((pod) => pod.metadata.name));
+  const deleted = (observed.pods ?? []).filter((pod) => !current.has(pod.metadata.name) && podInTrouble(pod));
   const components: ComponentDiagnosis[] = [];
   for (const { workload, state } of notReady) {
-    const componentPods = pods.items.filter((pod) => pod.metadata.labels?.component === workload.component);
+    const ofComponent = (pod: PodFields) => pod.metadata.labels?.component === workload.component;
+    const componentPods = pods.items.filter(ofComponent);
+    const deletedPods = deleted.filter(ofComponent);
     const componentEvents = warnings
       .filter((e) => e.involvedObject?.name?.startsWith(workload.name) || (e.involvedObject?.kind === 'PersistentVolumeClaim' && pendingClaims.includes(e.involvedObject.name ?? '')))
       .slice(-6)
       .map((e) => `${e.reason ?? 'Warning'}: ${e.message ?? ''}${(e.count ?? 1) > 1 ? ` (×${e.count})` : ''}`);
     const target = failingContainer(componentPods);
     const lines = target ? await logTail(kubectl, namespace, target) : undefined;
+    const tail = target && lines ? { pod: target.pod, container: target.container, lines } : observed.earlier?.components.find((c) => c.workload.component === workload.component)?.logTail;
     // The pods that explain the failure first: waiting, restarting or unschedulable ones.
-    const described = componentPods.map(describePod).sort((a, b) => trouble(b) - trouble(a));
-    const evidence = [...described.flatMap((p) => [...p.containers, p.unschedulable ?? '']), ...componentEvents, lines ?? ''].join('\n');
+    const described = [...componentPods.map((pod) => describePod(pod)), ...deletedPods.map((pod) => describePod(pod, true))].sort((a, b) => trouble(b) - trouble(a));
+    const evidence = [...described.flatMap((p) => [...p.containers, p.unschedulable ?? '']), ...componentEvents, tail?.lines ?? ''].join('\n');
     components.push({
       workload,
       progress: state?.failed ? `${state.progress}; ${state.failed}` : (state?.progress ?? 'not created'),
       pods: described,
       events: componentEvents,
-      logTail: target && lines ? { pod: target.pod, container: target.container, lines } : undefined,
+      logTail: tail,
       hints: hintsFor(evidence),
     });
   }

@@ -1,6 +1,6 @@
 import { formatSeconds, log } from '../report/log.js';
 import type { StreamingTool } from '../tools/exec.js';
-import { diagnose, type Diagnosis } from './diagnose.js';
+import { diagnose, podInTrouble, type Diagnosis, type PodFields } from './diagnose.js';
 import type { Kubectl } from './kubectl.js';
 import type { KubeObject } from './manifests.js';
 import { releaseSelector, workloadState, type Workload, type WorkloadState } from './workloads.js';
@@ -8,8 +8,9 @@ import { releaseSelector, workloadState, type Workload, type WorkloadState } fro
 /**
  * Follows the release's Deployments and StatefulSets with a watch while helm upgrades and waits,
  * logging each component as it becomes ready. A workload this upgrade changed counts once it is
- * ready at its new generation; one it left alone, once helm has applied everything. While some
- * are not ready it keeps a fresh diagnosis, because helm's rollback on failure erases the evidence.
+ * ready at its new generation; one it left alone, once helm has applied everything. It also
+ * follows the release's pods: the moment one is in trouble (crash loop, image pull, unschedulable)
+ * it takes a diagnosis, with logs, because helm's rollback on failure deletes those pods.
  */
 export interface ReadinessTimes {
   /** Component → ms from the start of the watch until it was ready. */
@@ -28,10 +29,17 @@ export class ReadinessWatch {
   private readonly unchanged = new Set<string>();
   private readonly progressShown = new Map<string, string>();
   private readonly watchers: StreamingTool[] = [];
+  /** Every release pod seen, in its last state; deleted ones are kept as evidence. */
+  private readonly pods = new Map<string, PodFields>();
+  /** Components whose pods were seen in trouble, with the workload's state at that moment. */
+  private readonly troubled = new Map<string, WorkloadState | undefined>();
+  /** Bumped whenever a pod shows trouble; a diagnosis records the value it started at. */
+  private troubleSeen = 0;
+  private diagnosedAt = -1;
+  private diagnosisRunning?: Promise<void>;
   private readonly started = performance.now();
   private helmApplied = false;
   private stopped = false;
-  private diagnosing = false;
   private diagnosisTimer?: NodeJS.Timeout;
   private allReadyResolve?: () => void;
   readonly allReady: Promise<void>;
@@ -54,6 +62,7 @@ export class ReadinessWatch {
       for (const object of list.items) this.baseline.set(object.metadata.name, (object.metadata as { generation?: number }).generation ?? 0);
       this.watchers.push(this.kubectl.watch(resourceOf(kind), this.namespace, releaseSelector(this.release), (event) => this.onEvent(event.object)));
     }
+    this.watchers.push(this.kubectl.watch('pods', this.namespace, releaseSelector(this.release), (event) => this.onPodEvent(event.object as unknown as PodFields)));
     this.diagnosisTimer = setInterval(() => void this.refreshDiagnosis(), DIAGNOSIS_INTERVAL_MS);
   }
 
@@ -78,21 +87,60 @@ export class ReadinessWatch {
       .filter(({ state }) => !state?.ready);
   }
 
-  /** A diagnosis of what is not ready now (the last periodic one is kept in lastDiagnosis). */
+  /**
+   * What a failure diagnosis covers: workloads not ready, and those whose pods were in trouble
+   * during this run even if ready now (helm's rollback makes a crash-looping one ready again).
+   */
+  private diagnosisTargets(): { workload: Workload; state?: WorkloadState }[] {
+    const notReady = this.notReady();
+    const recovered = this.expected
+      .filter((w) => this.troubled.has(w.component) && !notReady.some((n) => n.workload === w))
+      .map((workload) => ({ workload, state: this.troubled.get(workload.component) }));
+    return [...notReady, ...recovered];
+  }
+
+  /** A diagnosis of what is not ready now, including pods seen in trouble and deleted since. */
   async diagnoseNow(): Promise<Diagnosis> {
-    this.lastDiagnosis = await diagnose(this.kubectl, this.namespace, this.release, this.notReady());
-    return this.lastDiagnosis;
+    const startedAt = this.troubleSeen;
+    const fresh = await diagnose(this.kubectl, this.namespace, this.release, this.diagnosisTargets(), { pods: [...this.pods.values()], earlier: this.lastDiagnosis });
+    this.lastDiagnosis = fresh;
+    this.diagnosedAt = startedAt;
+    return fresh;
+  }
+
+  /**
+   * The diagnosis for a failed helm run: the last one if it already covers every trouble the pod
+   * watch saw, otherwise a new one (helm may have given up between two diagnoses).
+   */
+  async failureDiagnosis(): Promise<Diagnosis> {
+    await this.diagnosisRunning;
+    if (this.lastDiagnosis && this.diagnosedAt >= this.troubleSeen) return this.lastDiagnosis;
+    return this.diagnoseNow();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.diagnosisTimer);
+    await this.diagnosisRunning;
     for (const watcher of this.watchers) watcher.stop();
     await Promise.all(this.watchers.map((w) => w.exited));
   }
 
   private elapsed(): number {
     return performance.now() - this.started;
+  }
+
+  private onPodEvent(pod: PodFields): void {
+    if (this.stopped || !pod.metadata?.name) return;
+    const before = this.pods.get(pod.metadata.name);
+    this.pods.set(pod.metadata.name, pod);
+    if (podInTrouble(pod) && JSON.stringify(troubleOf(before)) !== JSON.stringify(troubleOf(pod))) {
+      const workload = this.expected.find((w) => w.component === pod.metadata.labels?.component);
+      const object = workload && this.latest.get(workload.name);
+      if (workload) this.troubled.set(workload.component, object ? workloadState(object) : undefined);
+      this.troubleSeen++;
+      void this.refreshDiagnosis(true);
+    }
   }
 
   private onEvent(object: KubeObject): void {
@@ -125,18 +173,28 @@ export class ReadinessWatch {
     }
   }
 
-  private async refreshDiagnosis(): Promise<void> {
-    if (this.stopped || this.diagnosing || this.elapsed() < DIAGNOSIS_DELAY_MS || this.notReady().length === 0) return;
+  /** Periodically after a delay (a slow rollout), or at once when a pod shows trouble. */
+  private async refreshDiagnosis(troubleSeen = false): Promise<void> {
+    if (this.stopped || this.diagnosisRunning || this.notReady().length === 0) return;
+    if (!troubleSeen && this.elapsed() < DIAGNOSIS_DELAY_MS) return;
     // Only while helm still waits: after it gives up, its rollback replaces the evidence.
-    this.diagnosing = true;
-    try {
-      await this.diagnoseNow();
-    } catch (error) {
-      log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      this.diagnosing = false;
-    }
+    this.diagnosisRunning = this.diagnoseNow().then(
+      () => undefined,
+      (error: unknown) => log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    await this.diagnosisRunning;
+    this.diagnosisRunning = undefined;
+    // Trouble seen while this one ran is not in it yet.
+    if (this.diagnosedAt < this.troubleSeen) void this.refreshDiagnosis(true);
   }
+}
+
+/** What changes the diagnosis: container waiting reasons, restart counts and scheduling. */
+function troubleOf(pod: PodFields | undefined): unknown {
+  return [
+    pod?.status?.containerStatuses?.map((c) => [c.state?.waiting?.reason, c.restartCount]),
+    pod?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status,
+  ];
 }
 
 function resourceOf(kind: Workload['kind']): string {

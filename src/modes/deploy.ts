@@ -70,7 +70,7 @@ function describeFailure(config: ActionConfig, diagnosis: Diagnosis | undefined,
 function addDiagnosis(summary: SummaryBuilder, diagnosis: Diagnosis): void {
   summary.heading('Why Harbor is not ready', 3).table(
     ['component', 'state', 'pods'],
-    diagnosis.components.map((c) => [c.workload.component, c.progress, c.pods.map((p) => `${p.name}: ${p.unschedulable ?? p.containers.join('; ')}`).join('<br>') || 'no pods']),
+    diagnosis.components.map((c) => [c.workload.component, c.progress, c.pods.map((p) => `${p.name}${p.deleted ? ' (deleted since)' : ''}: ${p.unschedulable ?? p.containers.join('; ')}`).join('<br>') || 'no pods']),
   );
   if (diagnosis.hints.length > 0) summary.heading('Likely causes', 3).list(diagnosis.hints);
   if (diagnosis.pendingClaims.length > 0) summary.paragraph(`Pending volume claims: ${diagnosis.pendingClaims.map(code).join(', ')}`);
@@ -147,7 +147,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     // What the watch saw while helm waited; helm's rollback has since changed the workloads.
     await watch.stop();
     times = watch.times();
-    diagnosis = watch.lastDiagnosis ?? (await watch.diagnoseNow());
+    diagnosis = await watch.failureDiagnosis();
   } else {
     watch.markHelmApplied();
     try {
