@@ -81821,7 +81821,7 @@ const INPUTS = [
     { name: 'helm-sha256', description: 'Pinned SHA-256 of the Helm archive: overrides the mirror\'s checksum file (required for a mirror without one).' },
     { name: 'kubectl-sha256', description: 'Pinned SHA-256 of the kubectl binary: overrides the mirror\'s checksum file.' },
     // Cluster and deploy
-    { name: 'kubeconfig', secret: true, description: 'Kubeconfig content, plain or base64. Empty: the runner\'s KUBECONFIG. Written to a private file that the post step removes.' },
+    { name: 'kubeconfig', secret: true, description: 'Kubeconfig content, plain or base64. Empty: the runner\'s KUBECONFIG (every file it lists, merged as kubectl merges them; their credentials are masked). Written to a private file that the post step removes.' },
     { name: 'tke-cluster-id', description: 'TKE cluster ID (cls-…): with no kubeconfig input and no KUBECONFIG, the action gets a kubeconfig from TKE itself (DescribeClusterKubeconfig).' },
     { name: 'tke-region', description: 'Region of the TKE cluster (default: cos-region).' },
     { name: 'tencentcloud-secret-id', secret: true, description: 'Tencent Cloud SecretId for the TKE API (default: cos-secret-id). Needs tke:DescribeClusterKubeconfig.' },
@@ -85202,6 +85202,7 @@ var tencentcloud = __nccwpck_require__(9943);
 
 
 
+
 /** Credential fields of a kubeconfig user: masked wherever they could be printed. */
 const CREDENTIAL_FIELDS = ['token', 'password', 'client-key-data', 'client-certificate-data'];
 function looksLikeKubeconfig(document) {
@@ -85247,36 +85248,71 @@ function registerKubeconfigCredentials(document) {
 }
 /** Checks the kubeconfig input (or the runner's KUBECONFIG) and the context; masks its credentials. */
 function validateKubeconfig(problems, content, kubeContext, env) {
-    if (!content) {
-        const file = env.KUBECONFIG?.split(':')[0];
-        if (!file) {
-            problems.error('kubeconfig', 'no kubeconfig input and KUBECONFIG is not set: pass kubeconfig: ${{ secrets.KUBECONFIG }} (plain or base64), set KUBECONFIG in an earlier step, or set tke-cluster-id to get one from TKE');
-            return undefined;
-        }
-        if (!(0,external_node_fs_namespaceObject.existsSync)(file)) {
-            problems.error('kubeconfig', `KUBECONFIG points at ${file}, which does not exist`);
-            return undefined;
-        }
-        return { file };
-    }
+    if (!content)
+        return validateKubeconfigFiles(problems, kubeContext, env);
     const document = decodeKubeconfig(content);
     if (!document) {
         problems.error('kubeconfig', 'is neither a kubeconfig in YAML nor base64 of one (expected apiVersion: v1, kind: Config with clusters, contexts and users)');
         return undefined;
     }
     registerKubeconfigCredentials(document);
-    const contexts = (document.contexts ?? []).map((c) => c.name).filter((name) => !!name);
-    const wanted = kubeContext || document['current-context'];
-    if (!wanted) {
-        problems.error('kube-context', `the kubeconfig has no current-context: set kube-context to one of ${contexts.join(', ') || '(none)'}`);
+    if (!checkContext(problems, [document], kubeContext, 'kubeconfig'))
         return undefined;
+    return { content: content.includes('clusters') ? content : yaml.dump(document) };
+}
+/**
+ * The runner's KUBECONFIG (set by an earlier step): every listed file is read so its credentials
+ * are masked before any tool runs, and the context is checked against all of them together.
+ */
+function validateKubeconfigFiles(problems, kubeContext, env) {
+    const listed = (env.KUBECONFIG ?? '').split(external_node_path_namespaceObject.delimiter).filter(Boolean);
+    if (listed.length === 0) {
+        problems.error('kubeconfig', 'no kubeconfig input and KUBECONFIG is not set: pass kubeconfig: ${{ secrets.KUBECONFIG }} (plain or base64), set KUBECONFIG in an earlier step, or set tke-cluster-id to get one from TKE');
+        return undefined;
+    }
+    const files = listed.filter((file) => (0,external_node_fs_namespaceObject.existsSync)(file));
+    if (files.length === 0) {
+        problems.error('kubeconfig', `KUBECONFIG points at ${listed.join(', ')}, which ${listed.length > 1 ? 'do' : 'does'} not exist: set it in an earlier step that writes the file, or pass the kubeconfig input`);
+        return undefined;
+    }
+    const documents = [];
+    for (const file of files) {
+        let document;
+        try {
+            document = yaml.load((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+        }
+        catch (error) {
+            // js-yaml quotes the offending line, which may hold a token: give the position only.
+            const mark = error.mark;
+            problems.error('kubeconfig', `KUBECONFIG file ${file} is not valid YAML${mark?.line !== undefined ? ` (line ${mark.line + 1})` : ''}`);
+            return undefined;
+        }
+        if (document === null || document === undefined)
+            continue; // kubectl accepts an empty file
+        if (!looksLikeKubeconfig(document)) {
+            problems.error('kubeconfig', `KUBECONFIG file ${file} is not a kubeconfig (expected apiVersion: v1, kind: Config with clusters, contexts and users)`);
+            return undefined;
+        }
+        registerKubeconfigCredentials(document);
+        documents.push(document);
+    }
+    if (!checkContext(problems, documents, kubeContext, 'KUBECONFIG'))
+        return undefined;
+    return { files };
+}
+/** The context to use exists: kube-context, or the current-context of the first file that sets one (kubectl's merge rule). */
+function checkContext(problems, documents, kubeContext, source) {
+    const contexts = [...new Set(documents.flatMap((d) => (d.contexts ?? []).map((c) => c.name)).filter((name) => !!name))];
+    const wanted = kubeContext || documents.map((d) => d['current-context']).find(Boolean);
+    if (!wanted) {
+        problems.error('kube-context', `the ${source} has no current-context: set kube-context to one of ${contexts.join(', ') || '(none)'}`);
+        return false;
     }
     if (!contexts.includes(wanted)) {
-        problems.error(kubeContext ? 'kube-context' : 'kubeconfig', `context "${wanted}" is not in the kubeconfig, which has ${contexts.join(', ') || 'no contexts'}`);
-        return undefined;
+        problems.error(kubeContext ? 'kube-context' : 'kubeconfig', `context "${wanted}" is not in the ${source}, which has ${contexts.join(', ') || 'no contexts'}`);
+        return false;
     }
-    const decoded = yaml.dump(document);
-    return { content: content.includes('clusters') ? content : decoded };
+    return true;
 }
 
 ;// CONCATENATED MODULE: ./src/report/log.ts
@@ -86085,7 +86121,7 @@ function validateDeploy(problems, raw, env) {
     }
     return {
         kubeconfigContent: kubeconfig.content,
-        kubeconfigFile: kubeconfig.file,
+        kubeconfigFiles: kubeconfig.files,
         tke,
         kubeContext: raw['kube-context'] || undefined,
         timeoutMs,
@@ -90719,6 +90755,7 @@ function manifestsYaml(objects) {
 
 
 
+
 /** The values file helm reads (secrets only with secrets-in-values): private, and gone after the job. */
 function writeValuesFile(config, harbor, directory) {
     const valuesFile = (0,external_node_path_namespaceObject.join)(directory, 'values.yaml');
@@ -90730,16 +90767,27 @@ function writeValuesFile(config, harbor, directory) {
     outputs_setOutput('values-digest', digest);
     return { valuesFile, digest };
 }
-/** The kubeconfig file this run's helm and kubectl use: the runner's, or one of its own (0600, removed by the post step). */
-async function writeKubeconfig(config, directory) {
+/**
+ * The kubeconfig file this run's helm and kubectl use: the runner's when it is one file, or one of
+ * its own (0600, removed by the post step). Several KUBECONFIG files are merged by kubectl itself
+ * (`config view --flatten`), since --kubeconfig takes one file and helm and kubectl must agree.
+ */
+async function writeKubeconfig(config, directory, kubectlPath) {
     const deploy = config.deploy;
-    const content = deploy.tke ? await inGroup(`Kubeconfig from TKE: ${deploy.tke.clusterId} (${deploy.tke.region}, ${deploy.tke.endpointAccess})`, () => fetchTkeKubeconfig(deploy.tke)) : deploy.kubeconfigContent;
-    if (!content)
-        return deploy.kubeconfigFile;
+    const files = deploy.kubeconfigFiles ?? [];
+    if (!deploy.tke && !deploy.kubeconfigContent && files.length === 1)
+        return files[0];
+    const content = deploy.tke
+        ? await inGroup(`Kubeconfig from TKE: ${deploy.tke.clusterId} (${deploy.tke.region}, ${deploy.tke.endpointAccess})`, () => fetchTkeKubeconfig(deploy.tke))
+        : (deploy.kubeconfigContent ?? (await mergeKubeconfigFiles(kubectlPath, files)));
     const file = (0,external_node_path_namespaceObject.join)(directory, 'kubeconfig');
     (0,external_node_fs_namespaceObject.writeFileSync)(file, content, { mode: 0o600 });
     removeInPostStep(file);
     return file;
+}
+async function mergeKubeconfigFiles(kubectlPath, files) {
+    const { stdout } = await runTool(kubectlPath, ['config', 'view', '--flatten', '--raw'], { env: { KUBECONFIG: files.join(external_node_path_namespaceObject.delimiter) }, rawStdout: true });
+    return stdout;
 }
 async function openClusterSession(config, harbor, directory) {
     const { valuesFile, digest } = writeValuesFile(config, harbor, directory);
@@ -90749,7 +90797,7 @@ async function openClusterSession(config, harbor, directory) {
     outputs_setOutput('helm-version', helmTool.version);
     outputs_setOutput('kubectl-path', kubectlTool.path);
     outputs_setOutput('kubectl-version', kubectlTool.version);
-    const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory), context: config.deploy.kubeContext };
+    const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory, kubectlTool.path), context: config.deploy.kubeContext };
     return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, valuesFile, digest };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { redact } from '../../src/report/redact.js';
 import { errorsOf, validate, warningsOf } from '../support/inputs.js';
 import { seedAsWritten, seedInputs } from '../support/seed.js';
 
@@ -200,5 +201,65 @@ describe('input validation', () => {
     writeFileSync(join(workspace, 'charts', 'harbor', 'Chart.yaml'), 'apiVersion: v2\nname: harbor\nversion: 1.18.4\n');
     expect(validate({ ...minimal, chart: './charts/harbor' }, workspace).config?.chart).toEqual({ reference: './charts/harbor', kind: 'local', version: '1.18.4' });
     expect(errorsOf(validate({ ...minimal, chart: 'harbor/harbor' }, workspace))).toEqual([expect.stringMatching(/looks like a helm repo alias/)]);
+  });
+});
+
+describe('kubeconfig and kube-context', () => {
+  const deploy = { ...seedInputs, mode: 'deploy' };
+  const kubeconfigWith = (contexts: string[], options: { current?: string; token?: string } = {}) =>
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      ...contexts.map((c) => `- name: ${c}\n  cluster: {server: 'https://${c}.example:6443'}`),
+      'users:',
+      ...contexts.map((c) => `- name: ${c}\n  user: {token: ${options.token ?? `${c}-token-0123456789abcdef`}}`),
+      'contexts:',
+      ...contexts.map((c) => `- name: ${c}\n  context: {cluster: ${c}, user: ${c}}`),
+      ...(options.current ? [`current-context: ${options.current}`] : []),
+      '',
+    ].join('\n');
+  const kubeconfigErrors = (inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}) =>
+    errorsOf(validate(inputs, projectDirectory, env)).filter((e) => /^kube(config|-context):/.test(e));
+  const projectDirectory = mkdtempSync(join(tmpdir(), 'workspace-'));
+
+  it('takes the kubeconfig input plain or base64, and names the contexts when kube-context is not one of them', () => {
+    const content = kubeconfigWith(['prod', 'staging'], { current: 'prod' });
+    expect(kubeconfigErrors({ ...deploy, kubeconfig: content })).toEqual([]);
+    expect(kubeconfigErrors({ ...deploy, kubeconfig: Buffer.from(content).toString('base64') })).toEqual([]);
+    expect(kubeconfigErrors({ ...deploy, kubeconfig: content, 'kube-context': 'qa' })).toEqual(['kube-context: context "qa" is not in the kubeconfig, which has prod, staging']);
+    expect(kubeconfigErrors({ ...deploy, kubeconfig: kubeconfigWith(['prod']) })).toEqual(['kube-context: the kubeconfig has no current-context: set kube-context to one of prod']);
+  });
+
+  it("checks the runner's KUBECONFIG files together, as kubectl merges them, skipping missing ones", () => {
+    const directory = mkdtempSync(join(tmpdir(), 'kubeconfig-files-'));
+    const first = join(directory, 'first');
+    const second = join(directory, 'second');
+    writeFileSync(first, kubeconfigWith(['staging']));
+    writeFileSync(second, kubeconfigWith(['prod'], { current: 'prod' }));
+    const env = { KUBECONFIG: [join(directory, 'missing'), first, second].join(':') };
+    const result = validate({ ...deploy, kubeconfig: '' }, projectDirectory, env);
+    expect(errorsOf(result)).toEqual([]);
+    expect(result.config?.deploy?.kubeconfigFiles).toEqual([first, second]);
+    expect(kubeconfigErrors({ ...deploy, kubeconfig: '', 'kube-context': 'qa' }, env)).toEqual(['kube-context: context "qa" is not in the KUBECONFIG, which has staging, prod']);
+    expect(kubeconfigErrors({ ...deploy, kubeconfig: '' }, { KUBECONFIG: join(directory, 'missing') })).toEqual([
+      `kubeconfig: KUBECONFIG points at ${join(directory, 'missing')}, which does not exist: set it in an earlier step that writes the file, or pass the kubeconfig input`,
+    ]);
+  });
+
+  it("masks the credentials in the runner's KUBECONFIG files, and quotes none of a broken one", () => {
+    const directory = mkdtempSync(join(tmpdir(), 'kubeconfig-files-'));
+    const good = join(directory, 'config');
+    const token = 'runner-kubeconfig-token-5f3c9a71e2';
+    writeFileSync(good, kubeconfigWith(['prod'], { current: 'prod', token }));
+    validate({ ...deploy, kubeconfig: '' }, projectDirectory, { KUBECONFIG: good });
+    expect(redact(`Authorization: Bearer ${token}`)).toBe('Authorization: Bearer ***');
+
+    const broken = join(directory, 'broken');
+    const brokenToken = 'broken-kubeconfig-token-8d1e4b07aa';
+    writeFileSync(broken, `apiVersion: v1\nusers:\n- name: ci\n  user: {token: ${brokenToken}\n`);
+    const errors = kubeconfigErrors({ ...deploy, kubeconfig: '' }, { KUBECONFIG: broken });
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^kubeconfig: KUBECONFIG file ${broken} is not valid YAML \\(line \\d+\\)$`))]);
+    expect(errors.join('\n')).not.toContain(brokenToken);
   });
 });

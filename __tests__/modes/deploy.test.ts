@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +150,24 @@ describe('deploy failures before anything is written', () => {
     const run = await deployAction(deployInputs(kubeconfig));
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/::error::the kubeconfig's user lacks a permission deploy needs; nothing was changed:%0A {2}- create persistentvolumes \(cluster-wide\): for the CFS PersistentVolumes \(cfs-server\)/);
+    expect(sim.writes()).toEqual([]);
+  });
+
+  it("uses the runner's KUBECONFIG files merged as kubectl merges them, masking their token", async () => {
+    const token = 'runner-kubeconfig-token-0b7d2c9e41f6';
+    const { sim } = await cluster({ tls: true, token, deniedAccess: [{ verb: 'create', resource: 'persistentvolumes' }] });
+    const directory = mkdtempSync(join(tmpdir(), 'runner-kubeconfig-'));
+    // An earlier step's file without a current context, then the cluster's: kubectl merges both.
+    const other = join(directory, 'other');
+    writeFileSync(other, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+    const clusterFile = sim.writeKubeconfig(directory, { fileName: 'cluster' });
+    const run = await runBundle(deployInputs(''), { toolCache: environment.toolCache, post: true, env: { KUBECONFIG: `${other}:${clusterFile}` } });
+    expect(run.exitCode).toBe(1);
+    // Reaching the permission check means the token from the second file was sent.
+    expect(run.stdout).toMatch(/::error::the kubeconfig's user lacks a permission deploy needs; nothing was changed:%0A {2}- create persistentvolumes/);
+    expect(run.stdout).toContain(`::add-mask::${token}`);
+    expect(findLeaks(run, [token])).toEqual([]);
+    expect(existsSync(join(run.runnerTemp, 'harbor-tke-action', 'registry', 'kubeconfig'))).toBe(false);
     expect(sim.writes()).toEqual([]);
   });
 

@@ -74,9 +74,10 @@ export interface ToolChoice {
 }
 
 export interface DeploySettings {
-  /** Kubeconfig content from the input (decoded); undefined: use the runner's KUBECONFIG file. */
+  /** Kubeconfig content from the input (decoded); undefined: use the runner's KUBECONFIG files. */
   kubeconfigContent?: string;
-  kubeconfigFile?: string;
+  /** The runner's KUBECONFIG files that exist, in kubectl's merge order. */
+  kubeconfigFiles?: string[];
   /** With neither: the kubeconfig comes from TKE's API. */
   tke?: TkeKubeconfigRequest;
   kubeContext?: string;

@@ -67,7 +67,7 @@ export const INPUTS = [
   { name: 'helm-sha256', description: 'Pinned SHA-256 of the Helm archive: overrides the mirror\'s checksum file (required for a mirror without one).' },
   { name: 'kubectl-sha256', description: 'Pinned SHA-256 of the kubectl binary: overrides the mirror\'s checksum file.' },
   // Cluster and deploy
-  { name: 'kubeconfig', secret: true, description: 'Kubeconfig content, plain or base64. Empty: the runner\'s KUBECONFIG. Written to a private file that the post step removes.' },
+  { name: 'kubeconfig', secret: true, description: 'Kubeconfig content, plain or base64. Empty: the runner\'s KUBECONFIG (every file it lists, merged as kubectl merges them; their credentials are masked). Written to a private file that the post step removes.' },
   { name: 'tke-cluster-id', description: 'TKE cluster ID (cls-…): with no kubeconfig input and no KUBECONFIG, the action gets a kubeconfig from TKE itself (DescribeClusterKubeconfig).' },
   { name: 'tke-region', description: 'Region of the TKE cluster (default: cos-region).' },
   { name: 'tencentcloud-secret-id', secret: true, description: 'Tencent Cloud SecretId for the TKE API (default: cos-secret-id). Needs tke:DescribeClusterKubeconfig.' },

@@ -325,7 +325,7 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
   }
   return {
     kubeconfigContent: kubeconfig.content,
-    kubeconfigFile: kubeconfig.file,
+    kubeconfigFiles: kubeconfig.files,
     tke,
     kubeContext: raw['kube-context'] || undefined,
     timeoutMs,

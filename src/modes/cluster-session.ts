@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Helm } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
 import { Kubectl } from '../kube/kubectl.js';
@@ -7,6 +7,7 @@ import { removeInPostStep } from '../post-step.js';
 import { inGroup } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
 import { fetchTkeKubeconfig } from '../tke/kubeconfig.js';
+import { runTool } from '../tools/exec.js';
 import { installHelm, installKubectl, type InstalledHelm } from '../tools/install.js';
 import type { HarborValues } from '../values/generate.js';
 import { redactValues, valuesDigest, valuesYaml } from '../values/render.js';
@@ -32,15 +33,27 @@ export function writeValuesFile(config: ActionConfig, harbor: HarborValues, dire
   return { valuesFile, digest };
 }
 
-/** The kubeconfig file this run's helm and kubectl use: the runner's, or one of its own (0600, removed by the post step). */
-async function writeKubeconfig(config: ActionConfig, directory: string): Promise<string> {
+/**
+ * The kubeconfig file this run's helm and kubectl use: the runner's when it is one file, or one of
+ * its own (0600, removed by the post step). Several KUBECONFIG files are merged by kubectl itself
+ * (`config view --flatten`), since --kubeconfig takes one file and helm and kubectl must agree.
+ */
+async function writeKubeconfig(config: ActionConfig, directory: string, kubectlPath: string): Promise<string> {
   const deploy = config.deploy!;
-  const content = deploy.tke ? await inGroup(`Kubeconfig from TKE: ${deploy.tke.clusterId} (${deploy.tke.region}, ${deploy.tke.endpointAccess})`, () => fetchTkeKubeconfig(deploy.tke!)) : deploy.kubeconfigContent;
-  if (!content) return deploy.kubeconfigFile!;
+  const files = deploy.kubeconfigFiles ?? [];
+  if (!deploy.tke && !deploy.kubeconfigContent && files.length === 1) return files[0]!;
+  const content = deploy.tke
+    ? await inGroup(`Kubeconfig from TKE: ${deploy.tke.clusterId} (${deploy.tke.region}, ${deploy.tke.endpointAccess})`, () => fetchTkeKubeconfig(deploy.tke!))
+    : (deploy.kubeconfigContent ?? (await mergeKubeconfigFiles(kubectlPath, files)));
   const file = join(directory, 'kubeconfig');
   writeFileSync(file, content, { mode: 0o600 });
   removeInPostStep(file);
   return file;
+}
+
+async function mergeKubeconfigFiles(kubectlPath: string, files: string[]): Promise<string> {
+  const { stdout } = await runTool(kubectlPath, ['config', 'view', '--flatten', '--raw'], { env: { KUBECONFIG: files.join(delimiter) }, rawStdout: true });
+  return stdout;
 }
 
 export async function openClusterSession(config: ActionConfig, harbor: HarborValues, directory: string): Promise<ClusterSession> {
@@ -51,6 +64,6 @@ export async function openClusterSession(config: ActionConfig, harbor: HarborVal
   setOutput('helm-version', helmTool.version);
   setOutput('kubectl-path', kubectlTool.path);
   setOutput('kubectl-version', kubectlTool.version);
-  const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory), context: config.deploy!.kubeContext };
+  const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory, kubectlTool.path), context: config.deploy!.kubeContext };
   return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, valuesFile, digest };
 }
