@@ -4,7 +4,10 @@
 // under `with:`), and the runner's files (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_STEP_SUMMARY,
 // RUNNER_TEMP, RUNNER_TOOL_CACHE). Prints the log, the outputs and the job summary.
 //
-//   npm start -- examples/inputs/render-seed.yml [--workspace DIR] [--keep]
+//   npm start -- examples/inputs/render-seed.yml [--workspace DIR] [--set NAME=VALUE]... [--keep]
+//
+// `--set NAME=VALUE` overrides one input of the file, e.g. the same inputs in another mode:
+// npm start -- deploy.yml --set mode=diff
 //
 // `${NAME}` in an input value is replaced by the environment variable NAME, so secrets can stay
 // out of the file: cos-secret-key: ${COS_SECRET_KEY}
@@ -19,23 +22,42 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function usage(message) {
   if (message) console.error(`local-run: ${message}`);
-  console.error('usage: npm start -- <inputs.yml> [--workspace DIR] [--keep]');
+  console.error('usage: npm start -- <inputs.yml> [--workspace DIR] [--set NAME=VALUE]... [--keep]');
   process.exit(2);
 }
 
-const args = process.argv.slice(2);
-const inputsFile = args.find((arg) => !arg.startsWith('--'));
+let inputsFile;
+let workspace = process.cwd();
+let keep = false;
+const overrides = {};
+for (const args = process.argv.slice(2); args.length > 0; ) {
+  const arg = args.shift();
+  if (arg === '--keep') keep = true;
+  else if (arg === '--workspace') workspace = args.shift() ?? usage('--workspace needs a directory');
+  else if (arg === '--set') {
+    const assignment = args.shift() ?? usage('--set needs NAME=VALUE');
+    const equals = assignment.indexOf('=');
+    if (equals <= 0) usage(`--set ${assignment}: expected NAME=VALUE, e.g. --set mode=diff`);
+    overrides[assignment.slice(0, equals)] = assignment.slice(equals + 1);
+  } else if (arg.startsWith('--')) usage(`unknown option ${arg}`);
+  else if (inputsFile === undefined) inputsFile = arg;
+  else usage(`one inputs file only (got ${inputsFile} and ${arg})`);
+}
 if (!inputsFile) usage('no inputs file given');
-const workspaceIndex = args.indexOf('--workspace');
-const workspace = resolve(workspaceIndex >= 0 ? args[workspaceIndex + 1] ?? usage('--workspace needs a directory') : process.cwd());
-const keep = args.includes('--keep');
+workspace = resolve(workspace);
 
 const action = yaml.load(readFileSync(join(root, 'action.yml'), 'utf8'));
 const declared = action.inputs;
-const given = yaml.load(readFileSync(resolve(inputsFile), 'utf8')) ?? {};
-if (typeof given !== 'object' || Array.isArray(given)) usage(`${inputsFile} must be a YAML mapping of input names to values`);
-const unknown = Object.keys(given).filter((name) => !(name in declared));
-if (unknown.length > 0) usage(`unknown input(s) in ${inputsFile}: ${unknown.join(', ')}. Declared inputs are listed in action.yml.`);
+const fromFile = yaml.load(readFileSync(resolve(inputsFile), 'utf8')) ?? {};
+if (typeof fromFile !== 'object' || Array.isArray(fromFile)) usage(`${inputsFile} must be a YAML mapping of input names to values`);
+for (const [where, names] of [
+  [inputsFile, Object.keys(fromFile)],
+  ['--set', Object.keys(overrides)],
+]) {
+  const unknown = names.filter((name) => !(name in declared));
+  if (unknown.length > 0) usage(`unknown input(s) in ${where}: ${unknown.join(', ')}. Declared inputs are listed in action.yml.`);
+}
+const given = { ...fromFile, ...overrides };
 
 function expandEnv(value) {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name) => {

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startBinaryMirror, startChartRepository } from '../__tests__/support/chart-repo.js';
-import { startKubeSim } from '../__tests__/support/kube-sim/index.js';
+import { startKubeSim, type KubeSim } from '../__tests__/support/kube-sim/index.js';
 import { startS3RegistryStack, type S3RegistryStack } from '../__tests__/support/registry-stack/s3-stack.js';
 import { lagFromNextRegistryRequest } from '../__tests__/e2e/registry-lag.js';
 import { leakForms } from '../__tests__/support/secret-scan.js';
@@ -33,10 +33,20 @@ interface DemoStep {
   title: string;
   /** Inputs file for bin/local-run.js, relative to the project root. */
   inputsFile: string;
+  /** Inputs that differ from the file (bin/local-run.js --set). */
+  overrides?: Record<string, string>;
   /** Runs right before the step, e.g. to arm the listing lag. */
   before?: () => void;
   /** A line to print after the step, from what the sandbox saw. */
   after?: () => string | undefined;
+}
+
+/** A live edit as `kubectl scale` makes it: only the replicas change, the generation moves on. */
+function scaleByHand(sim: KubeSim, namespace: string, name: string, replicas: number): void {
+  const deployment = sim.get('apps/v1', 'Deployment', namespace, name);
+  if (!deployment) return;
+  const spec = deployment.spec as { replicas?: number };
+  sim.put({ ...deployment, spec: { ...spec, replicas } });
 }
 
 function secret(prefix: string): string {
@@ -149,13 +159,21 @@ async function main(): Promise<number> {
         after: () =>
           stack && `  COS-like lag: ${stack.lag.hiddenAnswers - hiddenBefore} bucket listings/HEADs answered without a just-written upload, so the registry failed those commits with 500 and the smoke test retried them.`,
       },
+      {
+        title: 'mode: diff (read-only drift check, after a hand edit: portal scaled to 3 replicas)',
+        inputsFile: 'scripts/demo/deploy.yml',
+        overrides: { mode: 'diff' },
+        // What a scheduled drift check exists for: someone changed the cluster by hand.
+        before: () => scaleByHand(sim, 'registry', 'registry-harbor-portal', 3),
+      },
     ];
     say(`\n  The action runs on Node ${process.version} (${process.execPath}), through bin/local-run.js.`);
     for (const step of steps) {
       if (sandbox.interrupted) break;
-      section(`${step.title}   [inputs: ${step.inputsFile}]`);
+      const sets = Object.entries(step.overrides ?? {}).map(([name, value]) => ` --set ${name}=${value}`).join('');
+      section(`${step.title}   [inputs: ${step.inputsFile}${sets}]`);
       step.before?.();
-      const result = await runStep(sandbox, root, step.inputsFile, env);
+      const result = await runStep(sandbox, root, step.inputsFile, env, step.overrides);
       results.push({ step, result });
       const afterLine = sandbox.interrupted ? undefined : step.after?.();
       if (afterLine) say(afterLine);

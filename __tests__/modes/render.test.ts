@@ -173,6 +173,17 @@ describe('the local runner (npm start)', () => {
     expect(result.stdout).not.toContain('::');
   });
 
+  it('overrides inputs of the file with --set, and refuses an undeclared one there too', async () => {
+    const inputsFile = join(projectRoot, 'examples', 'inputs', 'render-seed.yml');
+    const env = { ...process.env, RUNNER_TOOL_CACHE: mkdtempSync(join(tmpdir(), 'tool-cache-')) };
+    const overridden = await runNode([join(projectRoot, 'bin', 'local-run.js'), inputsFile, '--set', `helm-mirror=${binaries.url}`, '--set', `chart-repo=${charts.url}`, '--set', 'release=preview'], env);
+    expect(overridden.status).toBe(0);
+    expect(overridden.stdout).toContain('── job summary\n## Harbor `preview` in `registry`: rendered values');
+    const unknown = await runNode([join(projectRoot, 'bin', 'local-run.js'), inputsFile, '--set', 'cos-secretkey=x'], env);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown input(s) in --set: cos-secretkey');
+  });
+
   it('refuses an input that action.yml does not declare', () => {
     const result = spawnSync(process.execPath, [join(projectRoot, 'bin', 'local-run.js'), join('__tests__', 'modes', 'fixtures', 'unknown-input.yml')], { cwd: projectRoot, encoding: 'utf8' });
     expect(result.status).toBe(2);

@@ -15,14 +15,15 @@ const SUMMARY_BANNER = '── job summary';
 const EXIT_BANNER = /^── exit code \d+/;
 
 /**
- * Runs the built action on an inputs file through bin/local-run.js (main step, then post step,
+ * Runs the built action on an inputs file (with `--set` overrides) through bin/local-run.js (main step, then post step,
  * as a runner does), streaming its log indented. The job summary local-run prints is held back
  * and returned: the demo prints every summary readably at the end. The run gets its own process group so that
  * stopping the sandbox also stops the action and the helm or kubectl it is running.
  */
-export async function runStep(sandbox: Sandbox, root: string, inputsFile: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+export async function runStep(sandbox: Sandbox, root: string, inputsFile: string, env: NodeJS.ProcessEnv, overrides: Record<string, string> = {}): Promise<StepResult> {
   const started = Date.now();
-  const child = spawn(process.execPath, [join(root, 'bin', 'local-run.js'), inputsFile, '--workspace', root], {
+  const sets = Object.entries(overrides).flatMap(([name, value]) => ['--set', `${name}=${value}`]);
+  const child = spawn(process.execPath, [join(root, 'bin', 'local-run.js'), inputsFile, '--workspace', root, ...sets], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
