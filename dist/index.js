@@ -81277,8 +81277,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -86607,7 +86607,6 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 
 
 
-
 class ToolError extends Error {
     tool;
     exitCode;
@@ -86622,6 +86621,21 @@ class ToolError extends Error {
         this.name = 'ToolError';
     }
 }
+/** The process was stopped because it ran past `timeoutMs`. */
+class ToolTimeoutError extends Error {
+    tool;
+    timeoutMs;
+    stderr;
+    commandLine;
+    constructor(tool, timeoutMs, stderr, commandLine) {
+        super(`${commandLine} was stopped after ${formatSeconds(timeoutMs)}${stderr ? `; its last output: ${lastLines(stderr, 5)}` : ''}`);
+        this.tool = tool;
+        this.timeoutMs = timeoutMs;
+        this.stderr = stderr;
+        this.commandLine = commandLine;
+        this.name = 'ToolTimeoutError';
+    }
+}
 function lastLines(text, count) {
     return text.trimEnd().split('\n').slice(-count).join('\n');
 }
@@ -86634,13 +86648,7 @@ async function runTool(toolPath, args, options = {}) {
     const body = async () => {
         log.info(`$ ${commandLine}`);
         const started = performance.now();
-        const output = await getExecOutput(toolPath, args, {
-            cwd: options.cwd,
-            env: options.env ? { ...stringEnv(process.env), ...options.env } : undefined,
-            input: options.stdin === undefined ? undefined : Buffer.from(options.stdin),
-            ignoreReturnCode: true,
-            silent: true,
-        });
+        const output = await collect(toolPath, toolName, args, options);
         const durationMs = performance.now() - started;
         const stdout = options.rawStdout ? output.stdout : redact(output.stdout);
         const stderr = redact(output.stderr);
@@ -86649,6 +86657,8 @@ async function runTool(toolPath, args, options = {}) {
         if (stderr.trim())
             log.info(stderr.trimEnd());
         log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)})`);
+        if (output.timedOut)
+            throw new ToolTimeoutError(toolName, options.timeoutMs, stderr, commandLine);
         const accepted = [0, ...(options.acceptExitCodes ?? [])];
         if (!accepted.includes(output.exitCode))
             throw new ToolError(toolName, output.exitCode, stderr, commandLine);
@@ -86656,12 +86666,41 @@ async function runTool(toolPath, args, options = {}) {
     };
     return options.group ? inGroup(options.group, body) : body();
 }
-function stringEnv(env) {
-    const result = {};
-    for (const [key, value] of Object.entries(env))
-        if (value !== undefined)
-            result[key] = value;
-    return result;
+/** Grace between SIGTERM and SIGKILL for a process stopped at its timeout. */
+const KILL_GRACE_MS = 5000;
+/** Runs the process to its end (or its timeout), collecting stdout and stderr. */
+function collect(toolPath, toolName, args, options) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(toolPath, args, { cwd: options.cwd, env: options.env ? { ...process.env, ...options.env } : process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const stdout = [];
+        const stderr = [];
+        child.stdout.on('data', (chunk) => stdout.push(chunk));
+        child.stderr.on('data', (chunk) => stderr.push(chunk));
+        let timedOut = false;
+        let killer;
+        const timer = options.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGTERM');
+                killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+            }, options.timeoutMs);
+        const settle = () => {
+            clearTimeout(timer);
+            clearTimeout(killer);
+        };
+        child.on('error', (error) => {
+            settle();
+            reject(error.code === 'ENOENT' ? new Error(`${toolName} was not found: ${toolPath} does not exist, or is not on PATH`) : error);
+        });
+        child.on('close', (code, signal) => {
+            settle();
+            resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+        });
+        // A process that exits without reading its stdin closes the pipe: that is no error of ours.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.stdin);
+    });
 }
 /**
  * A long-running call (kubectl get --watch): stdout is handed over chunk by chunk as it arrives,
@@ -91365,7 +91404,18 @@ async function pushWithDocker(settings, image, retry) {
     const env = { DOCKER_CONFIG: configDir };
     const host = new URL(settings.registryUrl).host;
     const reference = `${host}/${settings.repository}:${image.tag}`;
-    const docker = (args, stdin) => runTool(settings.dockerPath, args, { env, stdin, acceptExitCodes: [1] });
+    // docker retries some uploads itself, for longer than any smoke-test-timeout: stop it at the deadline.
+    const docker = async (args, stdin) => {
+        try {
+            return await runTool(settings.dockerPath, args, { env, stdin, acceptExitCodes: [1], timeoutMs: Math.max(MIN_DOCKER_RUN_MS, retry.budget.remainingMs()) });
+        }
+        catch (error) {
+            if (!(error instanceof ToolTimeoutError))
+                throw error;
+            const output = docker_client_lastLine(error.stderr);
+            throw new RetryableFailure(`docker ${args[0]} → stopped when smoke-test-timeout ran out${output ? ` (${output})` : ''}`, undefined, undefined, undefined, false);
+        }
+    };
     await retrying(retry, 'docker login', async () => {
         const result = await docker(['login', '--username', settings.username, '--password-stdin', host], settings.password);
         // The native login has just proven these credentials, and dockerd reports a failed ping
@@ -91399,6 +91449,8 @@ async function pushWithDocker(settings, image, retry) {
 async function removeLocalImage(dockerPath, workDir, reference) {
     await runTool(dockerPath, ['rmi', reference], { env: { DOCKER_CONFIG: dockerConfigDir(workDir) }, acceptExitCodes: [1] });
 }
+/** Even the last try of a step gets this long: docker needs a moment to start and connect. */
+const MIN_DOCKER_RUN_MS = 1000;
 /** Which docker failures can succeed on a re-run: docker prints the same text whether or not it retried itself. */
 const NOT_RETRYABLE = [
     { pattern: /401 Unauthorized|incorrect username or password|unauthorized: authentication required/i, cause: 'wrong-password', message: 'the registry refused the username or password' },

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runSmokeTest, SmokeTestError, type SmokeTestOptions } from '../../src/smoke/index.js';
 import { startDockerd, type StartedDockerd } from '../support/registry-stack/dockerd.js';
 import { startRegistryStack, type RegistryStack } from '../support/registry-stack/stack.js';
-import { PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, passwordForms, scratchDir } from './support.js';
+import { FAULTS_ONCE, PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, passwordForms, scratchDir } from './support.js';
 
 // Tier 4 (dockerd) pushing to tier 2 (Harbor-like token front with faults, docker-registry).
 let harbor: RegistryStack;
@@ -92,6 +92,48 @@ describe('docker client', () => {
     expect((error as SmokeTestError).kind).toBe('timeout');
     expect((error as SmokeTestError).message).toContain('docker push → received unexpected HTTP status: 500 Internal Server Error');
     expect(existsSync(join(workDir, 'docker-config'))).toBe(false);
+  });
+
+  it.each(FAULTS_ONCE)('pushes through $target answered $status once, digest readable', async ({ target, status }) => {
+    const start = harbor.front.requests.length;
+    harbor.front.addFault({ target, status, times: 1 });
+    const result = await runSmokeTest(options());
+    // The fault was met (by docker, or by the native login check before it), and still the push went through.
+    expect(harbor.front.requests.slice(start).filter((request) => request.faulted).map((request) => request.target)).toEqual([target]);
+    expect(await fetchManifest(harbor.url, result.digest)).toEqual({ status: 200, digest: result.digest });
+  });
+
+  it('a token service answering 502 for good: docker login retried until the budget runs out', async () => {
+    harbor.front.addFault({ target: 'token', status: 502, times: Infinity });
+    const error = await runSmokeTest(options({ timeoutMs: 3000 })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SmokeTestError);
+    expect((error as SmokeTestError).kind).toBe('timeout');
+    expect((error as SmokeTestError).attempts).toBeGreaterThan(1);
+    expect(existsSync(join(workDir, 'docker-config'))).toBe(false);
+  });
+
+  it('a layer commit answering 500 for good: docker, retrying it on its own, is stopped at smoke-test-timeout', async () => {
+    harbor.front.addFault({ target: 'layer-commit', status: 500, times: Infinity });
+    // docker waits 5 s, 10 s, 15 s … between its own tries: without a stop it would run on for a minute.
+    const error = await runSmokeTest(options({ timeoutMs: 3000 })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SmokeTestError);
+    expect((error as SmokeTestError).kind).toBe('timeout');
+    expect((error as SmokeTestError).message).toContain('docker push → stopped when smoke-test-timeout ran out');
+    expect(existsSync(join(workDir, 'docker-config'))).toBe(false);
+  });
+
+  it('a token realm on another host than external-url fails at once, before docker runs', async () => {
+    const log = captureJobLog();
+    let error: unknown;
+    try {
+      error = await runSmokeTest(options({ externalUrl: 'https://harbor.example.com' })).catch((caught: unknown) => caught);
+    } finally {
+      log.restore();
+    }
+    expect((error as SmokeTestError).kind).toBe('realm-mismatch');
+    expect((error as SmokeTestError).attempts).toBe(1);
+    expect((error as SmokeTestError).message).toContain('https://harbor.example.com');
+    expect(log.lines().some((line) => line.startsWith('$ docker'))).toBe(false);
   });
 
   it('a wrong password fails after one attempt, before docker is asked to log in', async () => {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runSmokeTest, SmokeTestError, type SmokeTestOptions } from '../../src/smoke/index.js';
 import type { FaultRule, FaultTarget } from '../support/registry-stack/front.js';
 import { startRegistryStack, type RegistryStack } from '../support/registry-stack/stack.js';
-import { PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, passwordForms, scratchDir } from './support.js';
+import { FAULTS_ONCE, PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, passwordForms, scratchDir } from './support.js';
 
 // Tier 2 (Harbor-like token front with the Harbor API) and tier 1 (htpasswd, no Harbor API).
 let harbor: RegistryStack;
@@ -56,20 +56,7 @@ function requestsSince(stack: RegistryStack, start: number) {
 }
 
 describe('native client, each fault once: retried, pushed, readable', () => {
-  const once: Array<{ target: FaultTarget; status: FaultRule['status'] }> = [
-    { target: 'ping', status: 503 },
-    { target: 'token', status: 500 },
-    { target: 'blob-head', status: 500 },
-    { target: 'blob-post', status: 502 },
-    { target: 'layer-commit', status: 500 },
-    { target: 'layer-commit', status: 404 },
-    { target: 'layer-commit', status: 'reset' },
-    { target: 'layer-commit', status: 429 },
-    { target: 'config-commit', status: 500 },
-    { target: 'manifest-put', status: 502 },
-    { target: 'manifest-put', status: 504 },
-  ];
-  it.each(once)('$target answered $status once', async ({ target, status }) => {
+  it.each(FAULTS_ONCE)('$target answered $status once', async ({ target, status }) => {
     const start = harbor.front.requests.length;
     harbor.front.addFault({ target, status, times: 1 });
     const result = await runSmokeTest(options(harbor));

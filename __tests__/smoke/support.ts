@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FaultRule, FaultTarget } from '../support/registry-stack/front.js';
 
 export const USERNAME = 'admin';
 export const PASSWORD = 'Smoke-Pa55word!';
@@ -33,3 +34,18 @@ export async function fetchManifest(registryUrl: string, reference: string, repo
   const body = Buffer.from(await answer.arrayBuffer());
   return { status: 200, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` };
 }
+
+/** Every fault kind the retry policy answers, once: both clients must push through each of them. */
+export const FAULTS_ONCE: Array<{ target: FaultTarget; status: FaultRule['status'] }> = [
+  { target: 'ping', status: 503 },
+  { target: 'token', status: 500 },
+  { target: 'blob-head', status: 500 },
+  { target: 'blob-post', status: 502 },
+  { target: 'layer-commit', status: 500 },
+  { target: 'layer-commit', status: 404 },
+  { target: 'layer-commit', status: 'reset' },
+  { target: 'layer-commit', status: 429 },
+  { target: 'config-commit', status: 500 },
+  { target: 'manifest-put', status: 502 },
+  { target: 'manifest-put', status: 504 },
+];

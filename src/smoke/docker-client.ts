@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runTool } from '../tools/exec.js';
+import { runTool, ToolTimeoutError } from '../tools/exec.js';
 import { SmokeTestError, type SmokeFailureCause } from './errors.js';
 import type { SmokeImage } from './image.js';
 import { RetryableFailure, retrying, type RetryContext } from './retry-policy.js';
@@ -36,7 +36,16 @@ export async function pushWithDocker(settings: DockerPushSettings, image: SmokeI
   const env = { DOCKER_CONFIG: configDir };
   const host = new URL(settings.registryUrl).host;
   const reference = `${host}/${settings.repository}:${image.tag}`;
-  const docker = (args: string[], stdin?: string) => runTool(settings.dockerPath, args, { env, stdin, acceptExitCodes: [1] });
+  // docker retries some uploads itself, for longer than any smoke-test-timeout: stop it at the deadline.
+  const docker = async (args: string[], stdin?: string) => {
+    try {
+      return await runTool(settings.dockerPath, args, { env, stdin, acceptExitCodes: [1], timeoutMs: Math.max(MIN_DOCKER_RUN_MS, retry.budget.remainingMs()) });
+    } catch (error) {
+      if (!(error instanceof ToolTimeoutError)) throw error;
+      const output = lastLine(error.stderr);
+      throw new RetryableFailure(`docker ${args[0]} → stopped when smoke-test-timeout ran out${output ? ` (${output})` : ''}`, undefined, undefined, undefined, false);
+    }
+  };
 
   await retrying(retry, 'docker login', async () => {
     const result = await docker(['login', '--username', settings.username, '--password-stdin', host], settings.password);
@@ -68,6 +77,9 @@ export async function pushWithDocker(settings: DockerPushSettings, image: SmokeI
 export async function removeLocalImage(dockerPath: string, workDir: string, reference: string): Promise<void> {
   await runTool(dockerPath, ['rmi', reference], { env: { DOCKER_CONFIG: dockerConfigDir(workDir) }, acceptExitCodes: [1] });
 }
+
+/** Even the last try of a step gets this long: docker needs a moment to start and connect. */
+const MIN_DOCKER_RUN_MS = 1000;
 
 /** Which docker failures can succeed on a re-run: docker prints the same text whether or not it retried itself. */
 const NOT_RETRYABLE: Array<{ pattern: RegExp; cause: SmokeFailureCause; message: string }> = [

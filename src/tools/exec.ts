@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import * as exec from '@actions/exec';
 import { redact } from '../report/redact.js';
 import { formatSeconds, inGroup, log } from '../report/log.js';
 
@@ -24,6 +23,8 @@ export interface ToolRunOptions {
    * content the caller compares, such as an existing Secret's data.
    */
   rawStdout?: boolean;
+  /** Stop the process (SIGTERM, then SIGKILL) after this long and throw ToolTimeoutError. */
+  timeoutMs?: number;
 }
 
 export interface ToolRunResult {
@@ -45,6 +46,19 @@ export class ToolError extends Error {
   }
 }
 
+/** The process was stopped because it ran past `timeoutMs`. */
+export class ToolTimeoutError extends Error {
+  constructor(
+    readonly tool: string,
+    readonly timeoutMs: number,
+    readonly stderr: string,
+    readonly commandLine: string,
+  ) {
+    super(`${commandLine} was stopped after ${formatSeconds(timeoutMs)}${stderr ? `; its last output: ${lastLines(stderr, 5)}` : ''}`);
+    this.name = 'ToolTimeoutError';
+  }
+}
+
 function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
@@ -59,19 +73,14 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
   const body = async (): Promise<ToolRunResult> => {
     log.info(`$ ${commandLine}`);
     const started = performance.now();
-    const output = await exec.getExecOutput(toolPath, args, {
-      cwd: options.cwd,
-      env: options.env ? { ...stringEnv(process.env), ...options.env } : undefined,
-      input: options.stdin === undefined ? undefined : Buffer.from(options.stdin),
-      ignoreReturnCode: true,
-      silent: true,
-    });
+    const output = await collect(toolPath, toolName, args, options);
     const durationMs = performance.now() - started;
     const stdout = options.rawStdout ? output.stdout : redact(output.stdout);
     const stderr = redact(output.stderr);
     if (!options.quietStdout && !options.rawStdout && stdout.trim()) log.info(stdout.trimEnd());
     if (stderr.trim()) log.info(stderr.trimEnd());
     log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)})`);
+    if (output.timedOut) throw new ToolTimeoutError(toolName, options.timeoutMs!, stderr, commandLine);
     const accepted = [0, ...(options.acceptExitCodes ?? [])];
     if (!accepted.includes(output.exitCode)) throw new ToolError(toolName, output.exitCode, stderr, commandLine);
     return { exitCode: output.exitCode, stdout, stderr, durationMs };
@@ -79,10 +88,43 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
   return options.group ? inGroup(options.group, body) : body();
 }
 
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
-  return result;
+/** Grace between SIGTERM and SIGKILL for a process stopped at its timeout. */
+const KILL_GRACE_MS = 5000;
+
+/** Runs the process to its end (or its timeout), collecting stdout and stderr. */
+function collect(toolPath: string, toolName: string, args: string[], options: ToolRunOptions): Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(toolPath, args, { cwd: options.cwd, env: options.env ? { ...process.env, ...options.env } : process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+          }, options.timeoutMs);
+    const settle = () => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      settle();
+      reject(error.code === 'ENOENT' ? new Error(`${toolName} was not found: ${toolPath} does not exist, or is not on PATH`) : error);
+    });
+    child.on('close', (code, signal) => {
+      settle();
+      resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+    });
+    // A process that exits without reading its stdin closes the pipe: that is no error of ours.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin);
+  });
 }
 
 export interface StreamingTool {
