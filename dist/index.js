@@ -92418,6 +92418,26 @@ function addDiagnosis(summary, diagnosis) {
             summary.codeBlock('text', component.logTail.lines, `${component.workload.component}: last log lines of ${component.logTail.pod}/${component.logTail.container}`);
     }
 }
+/** The diagnosis in the job log: one collapsed group per component that is not ready. */
+async function logDiagnosis(diagnosis) {
+    for (const component of diagnosis.components) {
+        await inGroup(`Why ${component.workload.component} is not ready (${component.workload.kind} ${component.workload.name})`, async () => {
+            log.info(`rollout: ${component.progress}`);
+            for (const pod of component.pods)
+                log.info(`pod ${pod.name}${pod.deleted ? ' (deleted since)' : ''} [${pod.phase}]: ${pod.unschedulable ?? (pod.containers.join('; ') || 'no container status yet')}`);
+            if (component.pods.length === 0)
+                log.info('no pods');
+            for (const event of component.events)
+                log.info(`warning event: ${event}`);
+            if (component.logTail)
+                log.info(`last log lines of ${component.logTail.pod}/${component.logTail.container}:\n${component.logTail.lines}`);
+            for (const hint of component.hints)
+                log.info(`hint: ${hint}`);
+        });
+    }
+    if (diagnosis.pendingClaims.length > 0)
+        log.info(`Pending volume claims: ${diagnosis.pendingClaims.join(', ')}`);
+}
 async function deployMode(config, warnings) {
     const deploy = config.deploy;
     const harbor = buildHarborValues(config);
@@ -92483,6 +92503,7 @@ async function deployMode(config, warnings) {
         await watch.stop();
         times = watch.times();
         diagnosis = await watch.failureDiagnosis();
+        await logDiagnosis(diagnosis);
     }
     else {
         watch.markHelmApplied();

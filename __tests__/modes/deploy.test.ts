@@ -131,6 +131,9 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
       expect(error).toMatch(/rolled back/);
       expect(failing.summary).toContain('Why Harbor is not ready');
       expect(failing.summary).toContain('password authentication failed');
+      // The job log has the same evidence, collapsed per component.
+      const group = failing.stdout.slice(failing.stdout.indexOf('::group::Why core is not ready'));
+      expect(group.slice(0, group.indexOf('::endgroup::'))).toMatch(/pod registry-harbor-core-\S+( \(deleted since\))? \[Running\]: core: CrashLoopBackOff[\s\S]*password authentication failed[\s\S]*hint: PostgreSQL refused the password/);
       const annotations = (deployment(sim, 'core').spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations ?? {};
       expect(annotations[FAULT_ANNOTATION]).toBeUndefined();
     });

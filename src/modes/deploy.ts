@@ -80,6 +80,21 @@ function addDiagnosis(summary: SummaryBuilder, diagnosis: Diagnosis): void {
   }
 }
 
+/** The diagnosis in the job log: one collapsed group per component that is not ready. */
+async function logDiagnosis(diagnosis: Diagnosis): Promise<void> {
+  for (const component of diagnosis.components) {
+    await inGroup(`Why ${component.workload.component} is not ready (${component.workload.kind} ${component.workload.name})`, async () => {
+      log.info(`rollout: ${component.progress}`);
+      for (const pod of component.pods) log.info(`pod ${pod.name}${pod.deleted ? ' (deleted since)' : ''} [${pod.phase}]: ${pod.unschedulable ?? (pod.containers.join('; ') || 'no container status yet')}`);
+      if (component.pods.length === 0) log.info('no pods');
+      for (const event of component.events) log.info(`warning event: ${event}`);
+      if (component.logTail) log.info(`last log lines of ${component.logTail.pod}/${component.logTail.container}:\n${component.logTail.lines}`);
+      for (const hint of component.hints) log.info(`hint: ${hint}`);
+    });
+  }
+  if (diagnosis.pendingClaims.length > 0) log.info(`Pending volume claims: ${diagnosis.pendingClaims.join(', ')}`);
+}
+
 export async function deployMode(config: ActionConfig, warnings: InputProblem[]): Promise<void> {
   const deploy = config.deploy!;
   const harbor = buildHarborValues(config);
@@ -148,6 +163,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     await watch.stop();
     times = watch.times();
     diagnosis = await watch.failureDiagnosis();
+    await logDiagnosis(diagnosis);
   } else {
     watch.markHelmApplied();
     try {
