@@ -137,6 +137,20 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
       const annotations = (deployment(sim, 'core').spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations ?? {};
       expect(annotations[FAULT_ANNOTATION]).toBeUndefined();
     });
+
+    it('names a component whose image cannot be pulled, with the pull error and the mirror hint, and rolls back', async () => {
+      const failing = await deployAction(
+        // A mirror that lacks the image: what an unreachable Docker Hub looks like from the nodes.
+        deployInputs(kubeconfig, { 'helm-version': helmVersion, timeout: '6s', set: 'registry.registry.image.repository=mirror.example/goharbor/fault-imagepullbackoff' }),
+      );
+      expect(failing.exitCode).toBe(1);
+      const error = failing.stdout.split('\n').find((line) => line.startsWith('::error::'))!.replace(/%0A/g, '\n');
+      expect(error).toMatch(/- registry: .*registry: (ErrImagePull|ImagePullBackOff)/);
+      expect(error).toContain('Hint: An image cannot be pulled');
+      expect(error).toMatch(/rolled back/);
+      expect(failing.summary).toContain('Why Harbor is not ready');
+      expect(JSON.stringify((deployment(sim, 'registry').spec as { template: unknown }).template)).not.toContain('fault-imagepullbackoff');
+    });
   });
 }
 
