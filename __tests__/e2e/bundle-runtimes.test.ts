@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
-import { deployInputs, inputsOnRegistryStack } from '../support/deploy-environment.js';
-import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, startKubeSim, type KubeSim } from '../support/kube-sim/index.js';
+import { inputsOnRegistryStack, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
+import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION } from '../support/kube-sim/index.js';
 import { startS3RegistryStack, type S3RegistryStack } from '../support/registry-stack/s3-stack.js';
 import { projectRoot, runAction, type ActionRun } from '../support/run-action.js';
 import { findLeaks } from '../support/secret-scan.js';
 import { seedInputs, seedSecrets } from '../support/seed.js';
-import type { ToolMirror } from '../support/tool-mirror/server.js';
 import { lagFromNextRegistryRequest } from './registry-lag.js';
 import { hostNode, packagedNode, type NodeRuntime } from './runtimes.js';
 
@@ -26,26 +23,20 @@ import { hostNode, packagedNode, type NodeRuntime } from './runtimes.js';
  */
 const runtimes: NodeRuntime[] = [packagedNode(), hostNode(20)];
 const kubeToken = `e2e-kube-token-${randomBytes(12).toString('hex')}`;
-const toolCache = mkdtempSync(join(tmpdir(), 'e2e-tool-cache-'));
-/** Directories the suite and its runs leave in the temporary directory, removed at the end. */
-const scratch: string[] = [toolCache];
+/** Runner directories the runs leave in the temporary directory, removed at the end. */
+const scratch: string[] = [];
 
-let binaries: ToolMirror;
-let charts: ToolMirror;
+let environment: DeployEnvironment;
 let stack: S3RegistryStack;
-const sims: KubeSim[] = [];
 
 beforeAll(async () => {
-  [binaries, charts, stack] = await Promise.all([
-    startBinaryMirror(),
-    startChartRepository(),
+  [environment, stack] = await Promise.all([
+    startDeployEnvironment(),
     startS3RegistryStack({ auth: 'token', harborApi: true, username: 'admin', password: seedSecrets['admin-password'] }),
   ]);
 }, 180_000);
 afterAll(async () => {
-  await Promise.all(sims.map((sim) => sim.close()));
-  await binaries?.close();
-  await charts?.close();
+  await environment?.close();
   await stack?.stop();
   for (const directory of scratch) rmSync(directory, { recursive: true, force: true });
 });
@@ -70,17 +61,13 @@ function outcome(run: ActionRun): { exitCode: number; stderr: string; error: str
 const succeeded = { exitCode: 0, stderr: '', error: '' };
 
 async function cluster(): Promise<string> {
-  const sim = await startKubeSim({ tls: true, token: kubeToken, podReadyDelayMs: 150 });
-  sims.push(sim);
-  const directory = mkdtempSync(join(tmpdir(), 'e2e-kubeconfig-'));
-  scratch.push(directory);
-  return readFileSync(sim.writeKubeconfig(directory), 'utf8');
+  return (await environment.cluster({ tls: true, token: kubeToken })).kubeconfig;
 }
 
 const onStack = () => inputsOnRegistryStack(stack);
 
 function e2eDeployInputs(kubeconfig: string, extra: Record<string, string> = {}): Record<string, string> {
-  return deployInputs({ binaries: binaries.url, charts: charts.url, kubeconfig }, { 'cfs-prepare-image': 'busybox:1.36', ...extra });
+  return environment.inputs(kubeconfig, { 'cfs-prepare-image': 'busybox:1.36', ...extra });
 }
 
 it('action.yml runs on node24, and the suite has Node 24 and Node 20 binaries', () => {
@@ -94,7 +81,7 @@ const renderDigests = new Map<string, string>();
 for (const runtime of runtimes) {
   describe(`dist/ under Node ${runtime.version}`, () => {
     const run = async (inputs: Record<string, string>): Promise<ActionRun> => {
-      const result = await runAction(inputs, { nodePath: runtime.path, toolCache, post: true });
+      const result = await runAction(inputs, { nodePath: runtime.path, toolCache: environment.toolCache, post: true });
       scratch.push(result.runnerDir);
       return result;
     };
@@ -104,7 +91,7 @@ for (const runtime of runtimes) {
     });
 
     it('render: values and manifests without a cluster, post step clean', async () => {
-      const render = await run({ ...seedInputs, 'helm-mirror': binaries.url, 'chart-repo': charts.url });
+      const render = await run({ ...seedInputs, 'helm-mirror': environment.binaries.url, 'chart-repo': environment.charts.url });
       if (render.outputs['values-digest']) renderDigests.set(runtime.version, render.outputs['values-digest']);
       expect(outcome(render)).toEqual(succeeded);
       expect(render.post).toMatchObject({ exitCode: 0, stderr: '' });

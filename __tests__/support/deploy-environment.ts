@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBinaryMirror, startChartRepository } from './chart-repo.js';
@@ -10,7 +10,7 @@ import type { ToolMirror } from './tool-mirror/server.js';
 /**
  * What a deploy or diff test needs around the action: helm and kubectl from a mirror on
  * 127.0.0.1, the stand-in Harbor chart from a chart repository, one tool cache for the file, and
- * simulated clusters on demand (all closed by close()).
+ * simulated clusters on demand (all closed, and their folders removed, by close()).
  */
 export interface DeployEnvironment {
   binaries: ToolMirror;
@@ -61,6 +61,7 @@ export async function startDeployEnvironment(): Promise<DeployEnvironment> {
   const charts = await startChartRepository();
   const toolCache = mkdtempSync(join(tmpdir(), 'deploy-tool-cache-'));
   const sims: KubeSim[] = [];
+  const directories = [toolCache];
   return {
     binaries,
     charts,
@@ -68,7 +69,9 @@ export async function startDeployEnvironment(): Promise<DeployEnvironment> {
     async cluster(options = {}) {
       const sim = await startKubeSim({ podReadyDelayMs: 150, ...options });
       sims.push(sim);
-      const kubeconfigFile = sim.writeKubeconfig(mkdtempSync(join(tmpdir(), 'kubeconfig-')));
+      const directory = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
+      directories.push(directory);
+      const kubeconfigFile = sim.writeKubeconfig(directory);
       return { sim, kubeconfig: readFileSync(kubeconfigFile, 'utf8'), kubeconfigFile };
     },
     inputs: (kubeconfig, extra = {}) => deployInputs({ binaries: binaries.url, charts: charts.url, kubeconfig }, extra),
@@ -76,6 +79,7 @@ export async function startDeployEnvironment(): Promise<DeployEnvironment> {
       await Promise.all(sims.map((sim) => sim.close()));
       await binaries.close();
       await charts.close();
+      for (const directory of directories) rmSync(directory, { recursive: true, force: true });
     },
   };
 }
