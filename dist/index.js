@@ -89032,10 +89032,13 @@ class ReadinessWatch {
             void this.refreshDiagnosis(true);
     }
 }
-/** What changes the diagnosis: container waiting reasons, restart counts and scheduling. */
+/**
+ * What changes the diagnosis: container waiting reasons, whether a container restarted, and
+ * scheduling. Not each further restart: a crash loop would otherwise diagnose without a pause.
+ */
 function troubleOf(pod) {
     return [
-        pod?.status?.containerStatuses?.map((c) => [c.state?.waiting?.reason, c.restartCount]),
+        pod?.status?.containerStatuses?.map((c) => [c.state?.waiting?.reason, (c.restartCount ?? 0) > 0]),
         pod?.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status,
     ];
 }
