@@ -72008,11 +72008,12 @@ class ReadinessWatch {
         if (!troubleSeen && this.elapsed() < DIAGNOSIS_DELAY_MS)
             return;
         // Only while helm still waits: after it gives up, its rollback replaces the evidence.
-        this.diagnosisRunning = this.diagnoseNow().then(() => undefined, (error) => log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`));
+        let succeeded = false;
+        this.diagnosisRunning = this.diagnoseNow().then(() => void (succeeded = true), (error) => log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`));
         await this.diagnosisRunning;
         this.diagnosisRunning = undefined;
-        // Trouble seen while this one ran is not in it yet.
-        if (this.diagnosedAt < this.troubleSeen)
+        // Trouble seen while this one ran is not in it yet (after a failed one, the timer tries again).
+        if (succeeded && this.diagnosedAt < this.troubleSeen)
             void this.refreshDiagnosis(true);
     }
 }

@@ -178,14 +178,15 @@ export class ReadinessWatch {
     if (this.stopped || this.diagnosisRunning || this.notReady().length === 0) return;
     if (!troubleSeen && this.elapsed() < DIAGNOSIS_DELAY_MS) return;
     // Only while helm still waits: after it gives up, its rollback replaces the evidence.
+    let succeeded = false;
     this.diagnosisRunning = this.diagnoseNow().then(
-      () => undefined,
+      () => void (succeeded = true),
       (error: unknown) => log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`),
     );
     await this.diagnosisRunning;
     this.diagnosisRunning = undefined;
-    // Trouble seen while this one ran is not in it yet.
-    if (this.diagnosedAt < this.troubleSeen) void this.refreshDiagnosis(true);
+    // Trouble seen while this one ran is not in it yet (after a failed one, the timer tries again).
+    if (succeeded && this.diagnosedAt < this.troubleSeen) void this.refreshDiagnosis(true);
   }
 }
 
