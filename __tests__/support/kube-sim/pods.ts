@@ -39,6 +39,13 @@ function imageId(image: string): string {
 }
 
 /** The status of a container that ran and ended (a Job's container, or a pod whose container failed). */
+const CREATING = { reason: 'ContainerCreating' };
+
+/** A container the kubelet has not started: still being created, or waiting for its image. */
+function notStartedStatus(container: { name: string; image: string }, waiting: { reason: string; message?: string }): object {
+  return { name: container.name, image: container.image, imageID: '', ready: false, started: false, restartCount: 0, state: { waiting }, lastState: {} };
+}
+
 function terminatedStatus(pod: KubeObject, container: { name: string; image: string }, exit: { code: number; reason: string }, startedAt: string | undefined, finishedAt: string | undefined): object {
   return {
     name: container.name,
@@ -144,16 +151,7 @@ export class PodSimulator {
         phase: 'Pending',
         conditions: notReady([broken.name], rt.scheduledAt),
         ...base,
-        containerStatuses: containers.map((c) => ({
-          name: c.name,
-          image: c.image,
-          imageID: '',
-          ready: false,
-          started: false,
-          restartCount: 0,
-          state: c.name === broken.name ? { waiting } : { waiting: { reason: 'ContainerCreating' } },
-          lastState: {},
-        })),
+        containerStatuses: containers.map((c) => notStartedStatus(c, c.name === broken.name ? waiting : CREATING)),
       };
     }
 
@@ -162,16 +160,7 @@ export class PodSimulator {
         phase: 'Pending',
         conditions: notReady(containers.map((c) => c.name), rt.scheduledAt),
         ...base,
-        containerStatuses: containers.map((c) => ({
-          name: c.name,
-          image: c.image,
-          imageID: '',
-          ready: false,
-          started: false,
-          restartCount: 0,
-          state: { waiting: { reason: 'ContainerCreating' } },
-          lastState: {},
-        })),
+        containerStatuses: containers.map((c) => notStartedStatus(c, CREATING)),
       };
     }
     rt.startedAt ??= nowTimestamp();
