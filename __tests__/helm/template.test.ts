@@ -1,18 +1,28 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChartUnavailableError, templateChart, type TemplateRequest } from '../../src/helm/template.js';
-import { registerSecret, clearSecretsForTests } from '../../src/report/redact.js';
+import { ChartUnavailableError, fetchChart } from '../../src/helm/chart-package.js';
+import { clusterValueMarker, startLookupStandIn, type LookupStandIn } from '../../src/helm/lookup-stand-in.js';
+import { templateChart, type TemplateRequest } from '../../src/helm/template.js';
+import type { ChartSource } from '../../src/inputs/config.js';
+import { clearSecretsForTests, registerSecret } from '../../src/report/redact.js';
 import { ToolError } from '../../src/tools/exec.js';
 import { realBinaries } from '../support/binaries.js';
 import { failureOf } from '../support/failure.js';
+import { packageName, publishedCharts } from '../support/harbor-charts.js';
 import { startToolMirror, type ToolMirror } from '../support/tool-mirror/server.js';
 
+/**
+ * The chart fetched once (helm pull), rendered with `helm template --dry-run=server` against the
+ * lookup stand-in, with the real helm 4 and 3. The stand-in is what lets render mode, which has no
+ * cluster, render the published charts whose templates `lookup` the Redis Secret.
+ */
 const tinyChart = resolve(__dirname, '../support/charts/tiny');
 let work: string;
 let chartRepo: ToolMirror;
+let standIn: LookupStandIn;
 const helmHomes = ['HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'HELM_DATA_HOME'] as const;
 const savedHelmHomes = helmHomes.map((name) => process.env[name]);
 
@@ -27,9 +37,11 @@ beforeAll(async () => {
   execFileSync(helm, ['package', tinyChart, '--destination', repoDir]);
   execFileSync(helm, ['repo', 'index', repoDir]);
   chartRepo = await startToolMirror(repoDir);
+  standIn = await startLookupStandIn('registry', [{ name: 'registry-harbor-tke-redis', keys: ['REDIS_PASSWORD'] }], work);
 });
 
 afterAll(async () => {
+  await standIn?.close();
   await chartRepo?.close();
   rmSync(work, { recursive: true, force: true });
   clearSecretsForTests();
@@ -41,7 +53,16 @@ afterAll(async () => {
 });
 
 function request(extra: Partial<TemplateRequest>): TemplateRequest {
-  return { helmPath: realBinaries().helm4, release: 'preview', namespace: 'harbor', chart: tinyChart, valuesFiles: [], outputFile: join(work, 'out', 'manifests.yaml'), ...extra };
+  return {
+    helmPath: realBinaries().helm4,
+    release: 'preview',
+    namespace: 'harbor',
+    chartPath: tinyChart,
+    valuesFiles: [],
+    outputFile: join(work, 'out', 'manifests.yaml'),
+    cluster: { kubeconfig: standIn.kubeconfig, openApi: false },
+    ...extra,
+  };
 }
 
 const tinyObjects = [
@@ -51,9 +72,37 @@ const tinyObjects = [
   { kind: 'Deployment', name: 'preview-tiny', namespace: 'harbor', apiVersion: 'apps/v1' },
 ];
 
-describe('helm template in render mode', () => {
+const repositoryChart = (extra: Partial<ChartSource> = {}): ChartSource => ({ reference: 'tiny', kind: 'repository', repository: chartRepo.url, version: '0.1.0', ...extra });
+
+describe('the chart, fetched once', () => {
+  it('is pulled from a chart repository by name and version, with its metadata', async () => {
+    chartRepo.reset();
+    const chart = await fetchChart(realBinaries().helm4, repositoryChart(), join(work, 'fetch'));
+    expect(chart).toMatchObject({ version: '0.1.0', appVersion: '1.0' });
+    expect(chart.path).toBe(join(work, 'fetch', 'chart', 'tiny-0.1.0.tgz'));
+    expect(chartRepo.requests).toEqual(['/index.yaml', '/tiny-0.1.0.tgz']);
+  });
+
+  it('is read in place when local', async () => {
+    expect(await fetchChart(realBinaries().helm4, { reference: tinyChart, kind: 'local', version: '0.1.0' }, join(work, 'local'))).toMatchObject({ path: tinyChart, version: '0.1.0', appVersion: '1.0' });
+  });
+
+  it.each<[string, Partial<ChartSource>, string]>([
+    ['an unreachable chart repository', { repository: 'http://127.0.0.1:1' }, 'cannot be reached'],
+    ['a chart the repository does not have', { reference: 'harbor' }, 'not found'],
+    ['a chart version the repository does not have', { version: '9.9.9' }, 'not found'],
+  ])('%s is a ChartUnavailableError, so render mode can carry on with a warning', async (_name, extra, fragment) => {
+    const source = repositoryChart(extra);
+    const error = await failureOf(fetchChart(realBinaries().helm4, source, join(work, 'unavailable')));
+    expect(error).toBeInstanceOf(ChartUnavailableError);
+    expect(error.message).toContain(`chart ${source.reference} ${source.version}`);
+    expect(error.message).toContain(fragment);
+  });
+});
+
+describe('helm template against the lookup stand-in', () => {
   for (const major of ['helm4', 'helm3'] as const) {
-    it(`renders a local chart with values files into the manifests file and lists the objects (${major})`, async () => {
+    it(`renders a chart with values files into the manifests file and lists the objects (${major})`, async () => {
       const values = join(work, `values-${major}.yaml`);
       writeFileSync(values, 'message: rendered-by-the-test\nreplicas: 3\n');
       const outputFile = join(work, major, 'manifests.yaml');
@@ -66,34 +115,15 @@ describe('helm template in render mode', () => {
     });
   }
 
-  it('fetches a chart by name and version from a chart repository', async () => {
-    const result = await templateChart(request({ chart: 'tiny', chartRepo: chartRepo.url, chartVersion: '0.1.0' }));
-    expect(result.objects.map((o) => `${o.kind}/${o.name}`)).toEqual(tinyObjects.map((o) => `${o.kind}/${o.name}`));
-    expect(chartRepo.requests).toContain('/index.yaml');
-    expect(chartRepo.requests).toContain('/tiny-0.1.0.tgz');
-  });
-
-  it('a secret in the values never reaches the manifests file', async () => {
+  it('a secret in the values never reaches the manifests file, though the comparison text keeps it', async () => {
     registerSecret('s3cr3t-admin-password');
     const values = join(work, 'secret-values.yaml');
     writeFileSync(values, 'message: s3cr3t-admin-password\n');
     const result = await templateChart(request({ valuesFiles: [values] }));
-    const manifests = readFileSync(result.manifestsFile, 'utf8');
-    expect(manifests).not.toContain('s3cr3t-admin-password');
-    expect(manifests).toContain('message: "***"');
-  });
-
-  it.each<[string, Partial<TemplateRequest>, string]>([
-    ['an unreachable chart repository', { chart: 'tiny', chartRepo: 'http://127.0.0.1:1' }, 'cannot be reached'],
-    ['a chart the repository does not have', { chart: 'harbor', chartRepo: 'CHART_REPO' }, 'not found'],
-    ['a chart version the repository does not have', { chart: 'tiny', chartRepo: 'CHART_REPO', chartVersion: '9.9.9' }, 'not found'],
-    ['a local chart path that does not exist', { chart: '/nonexistent/charts/harbor' }, 'not found'],
-  ])('%s is a ChartUnavailableError, so render mode can carry on with a warning', async (_name, extra, fragment) => {
-    const chartRepoUrl = extra.chartRepo === 'CHART_REPO' ? chartRepo.url : extra.chartRepo;
-    const error = await failureOf(templateChart(request({ ...extra, chartRepo: chartRepoUrl })));
-    expect(error).toBeInstanceOf(ChartUnavailableError);
-    expect(error.message).toContain(`chart ${extra.chart}`);
-    expect(error.message).toContain(fragment);
+    const file = readFileSync(result.manifestsFile, 'utf8');
+    expect(file).not.toContain('s3cr3t-admin-password');
+    expect(file).toContain('message: "***"');
+    expect(result.manifests).toContain('message: "s3cr3t-admin-password"');
   });
 
   it('a template error is a real failure (ToolError), not an unavailable chart', async () => {
@@ -101,7 +131,46 @@ describe('helm template in render mode', () => {
     writeFileSync(values, 'failWith: "tiny refuses these values"\n');
     const error = await failureOf(templateChart(request({ valuesFiles: [values] })));
     expect(error).toBeInstanceOf(ToolError);
-    expect(error).not.toBeInstanceOf(ChartUnavailableError);
     expect(error.message).toContain('tiny refuses these values');
+  });
+
+  describe('the published chart 1.18.4, whose templates dereference the Redis Secret they look up', () => {
+    const values = 'redis:\n  type: external\n  external:\n    addr: redis.db:6379\n    existingSecret: registry-harbor-tke-redis\ndatabase:\n  type: external\n  external:\n    host: pg.db\n';
+    let chart: string;
+    let valuesFile: string;
+    beforeAll(async () => {
+      chart = join((await publishedCharts()).directory, packageName('1.18.4'));
+      valuesFile = join(work, 'harbor-values.yaml');
+      writeFileSync(valuesFile, values);
+    });
+
+    it('fails under a plain helm template, which has no cluster: the bug render mode works around', async () => {
+      const stderr = await new Promise<string>((done) => {
+        const child = spawn(realBinaries().helm4, ['template', 'registry', chart, '-n', 'registry', '-f', valuesFile]);
+        let text = '';
+        child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        child.on('close', () => done(text));
+      });
+      expect(stderr).toContain('nil pointer evaluating interface {}.REDIS_PASSWORD');
+    });
+
+    for (const major of ['helm4', 'helm3'] as const) {
+      it(`renders against the stand-in, the looked-up password marked where the cluster fills it in (${major})`, async () => {
+        const result = await templateChart(request({ helmPath: realBinaries()[major], release: 'registry', namespace: 'registry', chartPath: chart, valuesFiles: [valuesFile] }));
+        expect(result.manifests).toContain(`_REDIS_URL_CORE: "redis://:${clusterValueMarker('registry-harbor-tke-redis', 'REDIS_PASSWORD')}@redis.db:6379/0?idle_timeout_seconds=30"`);
+        // Secrets the stand-in does not hold are absent, as on a first install: the chart generates its own.
+        expect(result.objects).toContainEqual({ kind: 'Secret', name: 'registry-harbor-core', namespace: 'registry', apiVersion: 'v1' });
+      });
+    }
+  });
+
+  it('answers reads only', async () => {
+    const server = /server: (\S+)/.exec(readFileSync(standIn.kubeconfig, 'utf8'))![1]!;
+    const write = await fetch(`${server}/api/v1/namespaces/registry/secrets`, { method: 'POST', body: '{}' });
+    expect(write.status).toBe(405);
+    const other = await fetch(`${server}/api/v1/namespaces/registry/secrets/someone-elses`);
+    expect(other.status).toBe(404);
+    const elsewhere = await fetch(`${server}/api/v1/namespaces/default/secrets/registry-harbor-tke-redis`);
+    expect(elsewhere.status).toBe(404);
   });
 });

@@ -126,12 +126,6 @@ describe('input validation', () => {
     expect(validate({ ...redis, 'redis-addr': '[fd00::1]:6379' }).config?.redis).toMatchObject({ addr: '[fd00::1]:6379' });
   });
 
-  it('refuses a Redis index the chart version cannot take', () => {
-    expect(errorsOf(validate({ ...minimal, 'chart-version': '1.12.0', 'redis-addr': 'r:6379', 'redis-database-indexes': 'harbor=6' }))).toEqual([
-      'redis-database-indexes: harbor=… needs a newer chart: chart 1.12.0 has no redis.external.harborDatabaseIndex',
-    ]);
-  });
-
   it('refuses conflicting storage inputs', () => {
     expect(errorsOf(validate({ ...minimal, 'registry-pvc': 'images' }))).toEqual([expect.stringMatching(/^registry-pvc: the chart ignores a registry claim when images are stored in COS/)]);
     expect(errorsOf(validate({ ...minimal, 'cfs-server': '10.0.0.15' }))).toEqual(['cfs-server: set cfs-path too: the exported directory, e.g. /harbor']);

@@ -53,8 +53,19 @@ describe('render mode (dist/index.js as a runner runs it)', () => {
     expect(manifests).toContain('name: registry-harbor-core');
     expect(run.outputs['helm-version']).toBe('v4.1.4');
     expect(charts.requests).toContain('/index.yaml');
-    expect(run.summary).toContain('### Objects the chart renders (10)');
+    // The published 1.19.1 with the seed: 5 Deployments, 5 Services, 7 ConfigMaps, 4 Secrets.
+    expect(run.summary).toContain('### Objects the chart renders (21)');
     expect(run.summary).toContain('| Deployment | `registry-harbor-registry` |');
+  });
+
+  it('names the values the cluster fills in: the Redis password chart 1.19 copies from its Secret into ConfigMaps', () => {
+    expect(run.summary).toContain('### Values the cluster fills in');
+    for (const key of ['_REDIS_URL_CORE', '_REDIS_URL_REG', '_REDIS_URL_HARBOR']) {
+      expect(run.summary).toContain(`| ConfigMap \`registry-harbor-core\` | \`${key}\` | Secret \`registry-harbor-tke-redis\`, key \`REDIS_PASSWORD\` |`);
+    }
+    expect(run.summary).toContain('| ConfigMap `registry-harbor-jobservice` | `config.yml` |');
+    const manifests = readFileSync(run.outputs['manifests-file']!, 'utf8');
+    expect(manifests).toContain('redis://:from-cluster~registry-harbor-tke-redis~REDIS_PASSWORD@redis.db:6379/10?idle_timeout_seconds=30');
   });
 
   it('carries on without manifests, with a warning, when the chart cannot be fetched', async () => {

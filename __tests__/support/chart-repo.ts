@@ -1,22 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { realBinaries } from './binaries.js';
+import { packageName, publishedCharts, SUPPORTED_CHARTS, UNSUPPORTED_CHART } from './harbor-charts.js';
 import { startToolMirror, type ToolMirror } from './tool-mirror/server.js';
 import { mirrorLayout } from './tool-mirror/layout.js';
 
-/** The test suite's stand-in for the Harbor chart (same name, version, workload names and value paths). */
-export const harborStandInChart = resolve(import.meta.dirname, 'charts', 'harbor');
-
 /**
- * A chart repository on 127.0.0.1 (index.yaml + packaged charts, made by the real helm), so that
- * `chart-repo` is exercised the way https://helm.goharbor.io is.
+ * A chart repository on 127.0.0.1 serving the published Harbor charts (every supported minor's
+ * newest patch, and 1.11.4), indexed by the real helm, so that `chart-repo` is exercised the way
+ * https://helm.goharbor.io is. `extraCharts`: chart folders packaged beside them, for a test that
+ * needs something no published chart does.
  */
-export async function startChartRepository(charts: string[] = [harborStandInChart]): Promise<ToolMirror> {
+export async function startChartRepository(extraCharts: string[] = []): Promise<ToolMirror> {
   const directory = mkdtempSync(join(tmpdir(), 'chart-repo-'));
+  const { directory: published } = await publishedCharts();
+  for (const version of [UNSUPPORTED_CHART, ...SUPPORTED_CHARTS]) copyFileSync(join(published, packageName(version)), join(directory, packageName(version)));
   const helm = realBinaries().helm4;
-  for (const chart of charts) execFileSync(helm, ['package', chart, '--destination', directory], { env: { ...process.env, HELM_CACHE_HOME: join(directory, '.cache'), HELM_CONFIG_HOME: join(directory, '.config'), HELM_DATA_HOME: join(directory, '.data') } });
+  for (const chart of extraCharts) execFileSync(helm, ['package', chart, '--destination', directory], { env: { ...process.env, HELM_CACHE_HOME: join(directory, '.cache'), HELM_CONFIG_HOME: join(directory, '.config'), HELM_DATA_HOME: join(directory, '.data') } });
   execFileSync(helm, ['repo', 'index', directory]);
   return startToolMirror(directory);
 }

@@ -1,10 +1,14 @@
 import type { ActionRun } from './run-action.js';
 import { visibleLog } from './run-action.js';
 
-/** Every form in which a secret could leak: as is, base64, base64url, URL-encoded. */
+/**
+ * Every form in which a secret could leak: as is, base64, base64url, URL-encoded, and as Helm's
+ * `urlquery` (Go's QueryEscape) writes it into a chart's Redis URL.
+ */
 export function leakForms(secret: string): string[] {
   const bytes = Buffer.from(secret);
-  return [secret, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(secret)];
+  const goQuery = [...bytes].map((byte) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : byte === 0x20 ? '+' : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...new Set([secret, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(secret), goQuery])];
 }
 
 /** Where a secret (or an encoded form) shows up in what a user or a later step can see. */

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import type { FetchedChart } from '../helm/chart-package.js';
 import type { Helm } from '../helm/helm.js';
-import { templateChart, templateRequestFor } from '../helm/template.js';
+import { templateChart } from '../helm/template.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import { cfsObjects, virtualService, type KubeObject } from '../kube/manifests.js';
@@ -56,14 +57,37 @@ function valueDifferences(declared: unknown, live: unknown): string[] {
   return lines;
 }
 
-/** Renders the declared manifests twice: what differs between the two renders is the chart's randomness. */
-async function declaredManifests(config: ActionConfig, helm: Helm, valuesFile: string, directory: string): Promise<{ objects: KubeObject[]; random: Map<string, Set<string>>; file: string }> {
-  const render = (name: string) => templateChart(templateRequestFor(config, helm.path, valuesFile, join(directory, name)));
+/** What drift detection reads the cluster and the chart through. */
+export interface DriftSources {
+  helm: Helm;
+  kubectl: Kubectl;
+  chart: FetchedChart;
+  valuesFile: string;
+}
+
+/**
+ * The declared manifests, rendered as an upgrade renders them: the chart's lookups answered by the
+ * cluster (`--dry-run=server`), so what a chart reads there (the Redis password 1.19 copies into
+ * ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered twice: what still differs
+ * between the two renders is the chart's randomness.
+ */
+async function declaredManifests(config: ActionConfig, sources: DriftSources, directory: string): Promise<{ objects: KubeObject[]; random: Map<string, Set<string>>; file: string }> {
+  const { helm } = sources;
+  const render = (name: string) =>
+    templateChart({
+      helmPath: helm.path,
+      release: config.release,
+      namespace: config.namespace,
+      chartPath: sources.chart.path,
+      valuesFiles: [sources.valuesFile],
+      outputFile: join(directory, name),
+      cluster: { kubeconfig: helm.access.kubeconfig, context: helm.access.context, openApi: true },
+    });
   const first = await render('declared-manifests.yaml');
   const second = await render('declared-manifests-again.yaml');
-  const firstObjects = parseManifests(readFileSync(first.manifestsFile, 'utf8'));
-  const secondObjects = new Map(parseManifests(readFileSync(second.manifestsFile, 'utf8')).map((o) => [objectKey(o), o]));
-  const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)))]));
+  const firstObjects = parseManifests(first.manifests);
+  const secondObjects = new Map(parseManifests(second.manifests).map((o) => [objectKey(o), o]));
+  const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)), o.kind)]));
   return { objects: firstObjects, random, file: first.manifestsFile };
 }
 
@@ -92,7 +116,8 @@ async function managedSecretDrift(kubectl: Kubectl, namespace: string, secrets: 
   return lines;
 }
 
-export async function detectDrift(config: ActionConfig, harbor: HarborValues, helm: Helm, kubectl: Kubectl, valuesFile: string, directory: string): Promise<DriftReport> {
+export async function detectDrift(config: ActionConfig, harbor: HarborValues, sources: DriftSources, directory: string): Promise<DriftReport> {
+  const { helm, kubectl } = sources;
   return inGroup('Drift: declared vs release vs cluster', async () => {
     const release = await helm.status(config.release, config.namespace);
     if (!release) {
@@ -102,7 +127,7 @@ export async function detectDrift(config: ActionConfig, harbor: HarborValues, he
     const liveValues = JSON.parse((await helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true })).stdout || '{}') ?? {};
     const values = valueDifferences(harbor.values, liveValues);
 
-    const declared = await declaredManifests(config, helm, valuesFile, directory);
+    const declared = await declaredManifests(config, sources, directory);
     const stored = parseManifests((await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true })).stdout);
     const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
     const manifest: ObjectDrift[] = [];
@@ -112,7 +137,7 @@ export async function detectDrift(config: ActionConfig, harbor: HarborValues, he
       if (!previous) manifest.push({ object: key, change: 'added', differences: [] });
       else {
         const ignored = declared.random.get(key);
-        const differences = [...declaredDifferences(object, previous, '', ignored), ...declaredDifferences(previous, object, '', ignored).filter((d) => d.live === undefined)];
+        const differences = [...declaredDifferences(object, previous, object.kind, ignored), ...declaredDifferences(previous, object, object.kind, ignored).filter((d) => d.live === undefined)];
         if (differences.length > 0) manifest.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
       }
     }
@@ -133,7 +158,7 @@ export async function detectDrift(config: ActionConfig, harbor: HarborValues, he
         liveDrift.push({ object: key, change: 'missing', differences: [] });
         continue;
       }
-      const differences = declaredDifferences(object, current, '', declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
+      const differences = declaredDifferences(object, current, object.kind, declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
       if (differences.length > 0) liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
     }
     const secrets = await managedSecretDrift(kubectl, config.namespace, harbor.secrets);

@@ -1,4 +1,3 @@
-import type { ChartSource } from '../inputs/config.js';
 import type { ClusterAccess } from '../kube/kubectl.js';
 import { runTool, ToolError, type ToolRunOptions, type ToolRunResult } from '../tools/exec.js';
 
@@ -27,7 +26,8 @@ export const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-
 export interface UpgradeSettings {
   release: string;
   namespace: string;
-  chart: ChartSource;
+  /** The fetched chart (a local package or directory): the same bytes every render read. */
+  chartPath: string;
   valuesFile: string;
   timeoutMs: number;
   historyMax: number;
@@ -41,10 +41,7 @@ export interface UpgradeSettings {
  * Helm 3 (client-side) is not switched under it.
  */
 export function upgradeArgs(major: HelmMajor, settings: UpgradeSettings): string[] {
-  const { chart } = settings;
-  const args = ['upgrade', '--install', settings.release, chart.reference, '--namespace', settings.namespace, '--values', settings.valuesFile];
-  if (chart.kind === 'repository' && chart.repository) args.push('--repo', chart.repository);
-  if (chart.kind !== 'local') args.push('--version', chart.version);
+  const args = ['upgrade', '--install', settings.release, settings.chartPath, '--namespace', settings.namespace, '--values', settings.valuesFile];
   args.push('--timeout', `${Math.ceil(settings.timeoutMs / 1000)}s`, '--history-max', String(settings.historyMax));
   if (major === 4) {
     // --force-conflicts: the action owns the release; a live edit by another field manager is

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { compareChartVersions, isSupportedChartVersion, NEWEST_KNOWN_CHART, OLDEST_SUPPORTED_CHART, parseChartVersion } from '../values/chart-version.js';
+import { redisCredentialHandling, survivesUnescaped } from '../values/chart-redis.js';
 import { contractFor, isReadByChart, leafPaths } from '../values/contract.js';
 import { dottedPath, OverrideSyntaxError, parseSetLines, parseValuesYaml, setAssignmentsToValues } from '../values/overrides.js';
 import { checkTencentCloudApiEndpoint, checkTkeClusterId, checkTkeRegion, type TkeKubeconfigRequest } from '../tke/kubeconfig.js';
@@ -120,6 +121,8 @@ export function validateInputs(raw: RawInputs, context: ValidationContext): Vali
   if (replicas !== undefined && replicas > 1 && storageType === 'filesystem' && !cfs && !raw['registry-pvc']) {
     problems.warn('replicas', 'more than one registry replica on a chart-created ReadWriteOnce volume will not schedule: use cfs-server or a ReadWriteMany registry-pvc');
   }
+
+  if (redis?.type === 'external' && chart && secretsInValues === false) checkRedisCredentialsForChart(problems, redis, chart.version);
 
   const overrides = validateOverrides(problems, raw, context, contract);
   const tools = validateTools(problems, raw);
@@ -738,6 +741,34 @@ function validateRedis(problems: InputProblems, raw: RawInputs, contract: Return
   }
   if (!ok) return undefined;
   return { type: 'external', addr, username: raw['redis-username'] || undefined, password: raw['redis-password'] || undefined, indexes };
+}
+
+/**
+ * The Harbor charts before 1.19 cannot carry every Redis credential from a Secret into their Redis
+ * URLs (src/values/chart-redis.ts): refused here, before anything is deployed, with the fix.
+ */
+function checkRedisCredentialsForChart(problems: InputProblems, redis: ExternalRedis, chartVersion: string): void {
+  if (!redis.password) {
+    if (redis.username) problems.warn('redis-username', 'ignored without redis-password: the chart puts credentials into its Redis URLs only with a password');
+    return;
+  }
+  const handling = redisCredentialHandling(chartVersion);
+  const fixes = `use chart-version ${NEWEST_KNOWN_CHART}, or secrets-in-values: true (the chart URL-escapes credentials given in its values)`;
+  if (!handling.passwordFromSecret) {
+    problems.error('redis-password', `chart ${chartVersion} takes the Redis password for core, jobservice and trivy only from its values (redis.external.password), not from a Secret: Harbor would connect to Redis without it. To fix, ${fixes}`);
+    return;
+  }
+  if (redis.username && !handling.usernameFromSecret) {
+    problems.error('redis-username', `chart ${chartVersion} leaves the username out of Harbor's Redis URLs when the password is in a Secret, so Redis would not see the ACL user. To fix, ${fixes}`);
+  }
+  if (handling.escaped) return;
+  const allowed = "letters, digits and - . _ ~ ! $ & ' ( ) * + , ; =";
+  if (!survivesUnescaped(redis.password)) {
+    problems.error('redis-password', `chart ${chartVersion} writes the Redis password into Harbor's Redis URLs without URL-escaping it, and this one has a character (such as @ : / ? # % or a space) that breaks such a URL. To fix, use a password of ${allowed} only, or ${fixes}`);
+  }
+  if (redis.username && handling.usernameFromSecret && !survivesUnescaped(redis.username)) {
+    problems.error('redis-username', `chart ${chartVersion} writes the Redis username into Harbor's Redis URLs without URL-escaping it, and this one has a character that breaks such a URL. To fix, use a username of ${allowed} only, or ${fixes}`);
+  }
 }
 
 function validateOverrides(

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { fetchChart, type FetchedChart } from '../helm/chart-package.js';
 import { Helm } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
 import { Kubectl } from '../kube/kubectl.js';
@@ -17,6 +18,8 @@ export interface ClusterSession {
   helm: Helm;
   kubectl: Kubectl;
   helmTool: InstalledHelm;
+  /** The chart, fetched once for every render and the upgrade. */
+  chart: FetchedChart;
   valuesFile: string;
   digest: string;
 }
@@ -65,5 +68,6 @@ export async function openClusterSession(config: ActionConfig, harbor: HarborVal
   setOutput('kubectl-path', kubectlTool.path);
   setOutput('kubectl-version', kubectlTool.version);
   const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory, kubectlTool.path), context: config.deploy!.kubeContext };
-  return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, valuesFile, digest };
+  const chart = await fetchChart(helmTool.path, config.chart, directory);
+  return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, chart, valuesFile, digest };
 }

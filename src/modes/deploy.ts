@@ -1,4 +1,6 @@
 import { detectDrift, driftText } from '../drift/detect.js';
+import type { FetchedChart } from '../helm/chart-package.js';
+import { inputSecretValues, secretPlacements } from '../helm/secret-placements.js';
 import { type Helm, PENDING_STATUSES, type ReleaseStatus } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { InputProblem } from '../inputs/problems.js';
@@ -14,7 +16,7 @@ import { expectedWorkloads, releaseSelector, workloadState } from '../kube/workl
 import { formatSeconds, inGroup, log } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
-import { buildHarborValues } from '../values/generate.js';
+import { buildHarborValues, type HarborValues } from '../values/generate.js';
 import { chartFullname } from '../values/names.js';
 import type { Values } from '../values/overrides.js';
 import { openClusterSession } from './cluster-session.js';
@@ -28,6 +30,35 @@ export class DeployFailedError extends Error {
     super(message);
     this.name = 'DeployFailedError';
   }
+}
+
+/** The Harbor (and chart) version a deploy moves an existing release from and to. */
+interface HarborVersionChange {
+  from: string;
+  to: string;
+  fromChart?: string;
+  toChart: string;
+}
+
+function harborVersionChange(before: ReleaseStatus | undefined, chart: FetchedChart): HarborVersionChange | undefined {
+  if (!before?.appVersion || !chart.appVersion || before.appVersion === chart.appVersion) return undefined;
+  return { from: before.appVersion, to: chart.appVersion, fromChart: before.chartVersion, toChart: chart.version };
+}
+
+/**
+ * Harbor core migrates the database schema when the new version first starts, and an older core
+ * cannot run on the migrated schema: a rollback after that needs the database restored. So across
+ * a Harbor version change the action never rolls back on its own, and says so up front.
+ */
+function versionChangeWarning(config: ActionConfig, change: HarborVersionChange, before: ReleaseStatus): string {
+  const charts = change.fromChart ? ` (chart ${change.fromChart} → ${change.toChart})` : '';
+  const rollback = config.deploy!.rollbackOnFailure
+    ? 'If this deploy fails, it is not rolled back automatically (rollback-on-failure applies only within one Harbor version): the failure message says how to roll back.'
+    : 'rollback-on-failure is off.';
+  return (
+    `This deploy upgrades Harbor ${change.from} → ${change.to}${charts}. Harbor core migrates the database on its first start with ${change.to}; ` +
+    `after that, going back to revision ${before.revision} (Harbor ${change.from}) needs the database restored from a backup taken before this deploy. ${rollback}`
+  );
 }
 
 /** How long to let the watch catch up with what helm --wait already saw. */
@@ -51,7 +82,14 @@ async function resolveStuckRelease(helm: Helm, config: ActionConfig, release: Re
   return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying.`;
 }
 
-function describeFailure(config: ActionConfig, diagnosis: Diagnosis | undefined, helmMessage: string, after: ReleaseStatus | undefined, before: ReleaseStatus | undefined): string {
+function describeFailure(
+  config: ActionConfig,
+  diagnosis: Diagnosis | undefined,
+  helmMessage: string,
+  after: ReleaseStatus | undefined,
+  before: ReleaseStatus | undefined,
+  versionChange: HarborVersionChange | undefined,
+): string {
   const lines = [`Harbor did not become ready within ${formatSeconds(config.deploy!.timeoutMs)} (release ${config.release} in ${config.namespace}).`];
   for (const component of diagnosis?.components ?? []) {
     const pod = component.pods[0];
@@ -61,7 +99,12 @@ function describeFailure(config: ActionConfig, diagnosis: Diagnosis | undefined,
   }
   for (const hint of diagnosis?.hints ?? []) lines.push(`Hint: ${hint}`);
   if (!diagnosis || diagnosis.components.length === 0) lines.push(`helm: ${helmMessage}`);
-  if (config.deploy!.rollbackOnFailure) {
+  if (versionChange && config.deploy!.rollbackOnFailure) {
+    lines.push(
+      `Not rolled back, although rollback-on-failure is true: Harbor ${versionChange.from} → ${versionChange.to} may have migrated the database already (release status: ${after?.status ?? 'unknown'}). ` +
+        `If core never started with Harbor ${versionChange.to}, helm rollback ${config.release} ${before?.revision ?? ''} -n ${config.namespace} is safe; otherwise restore the database backup taken before this deploy first, or fix the cause and deploy again.`,
+    );
+  } else if (config.deploy!.rollbackOnFailure) {
     lines.push(after && before && after.status === 'deployed' ? `The release was rolled back: revision ${after.revision} runs what revision ${before.revision} ran.` : after ? `Release status: ${after.status}.` : 'The failed first install was removed (rollback-on-failure).');
   }
   return lines.join('\n');
@@ -104,15 +147,19 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   const storage = config.storage;
   const cosCheck = storage.type === 'cos' && config.storagePreflight ? await checkCosBucket(storage) : undefined;
 
-  const { helm, kubectl, helmTool, valuesFile, digest } = await openClusterSession(config, harbor, directory);
+  const session = await openClusterSession(config, harbor, directory);
+  const { helm, kubectl, helmTool, chart, valuesFile, digest } = session;
   const { namespaceExists } = await clusterPreflight(kubectl, config);
   const before = await helm.status(config.release, config.namespace);
   const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
+  const versionChange = harborVersionChange(before, chart);
+  if (versionChange) log.warning(versionChangeWarning(config, versionChange, before!), 'Harbor version change');
+  const rollbackOnFailure = deploy.rollbackOnFailure && !versionChange;
 
   // A deployed release that matches the inputs, with every component ready, needs no upgrade.
-  const drift = before && before.status === 'deployed' && !deploy.forceUpgrade ? await detectDrift(config, harbor, helm, kubectl, valuesFile, directory) : undefined;
+  const drift = before && before.status === 'deployed' && !deploy.forceUpgrade ? await detectDrift(config, harbor, session, directory) : undefined;
   if (drift && !drift.drifted && (await allWorkloadsReady(kubectl, config, harbor.values))) {
-    await reportInSync(config, harbor.values, before!, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
+    await reportInSync(config, helm, harbor, before!, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
     return;
   }
 
@@ -146,11 +193,11 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     await helm.upgrade({
       release: config.release,
       namespace: config.namespace,
-      chart: config.chart,
+      chartPath: chart.path,
       valuesFile,
       timeoutMs: deploy.timeoutMs,
       historyMax: deploy.historyMax,
-      rollbackOnFailure: deploy.rollbackOnFailure,
+      rollbackOnFailure,
     });
   } catch (error) {
     upgradeError = error instanceof Error ? error : new Error(String(error));
@@ -195,6 +242,9 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
       .filter(Boolean)
       .join(' · '),
   );
+  if (versionChange) {
+    summary.heading(`Harbor ${versionChange.from} → ${versionChange.to}`, 3).paragraph(versionChangeWarning(config, versionChange, before!));
+  }
   if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
   if (stuckNote) summary.paragraph(stuckNote);
   if (drift?.drifted) summary.heading('Drift found, repaired by this deploy', 3).codeBlock('diff', driftText(drift), 'what differed');
@@ -219,12 +269,33 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
 
   if (upgradeError) {
     await summary.write(directory);
-    throw new DeployFailedError(describeFailure(config, diagnosis, upgradeError.message, after, before));
+    throw new DeployFailedError(describeFailure(config, diagnosis, upgradeError.message, after, before, versionChange));
   }
   log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
 
+  await addSecretCopies(summary, helm, config, harbor);
   await smokeTestIntoSummary(config, summary, directory, kubectl, cosCheck?.listLagMs);
   await summary.write(directory);
+}
+
+/**
+ * Which of the Secrets' values the chart wrote into other objects (1.13+ copy the Redis password
+ * from its Secret into ConfigMaps): read from the release as installed, named in the summary.
+ */
+async function addSecretCopies(summary: SummaryBuilder, helm: Helm, config: ActionConfig, harbor: HarborValues): Promise<void> {
+  const values = inputSecretValues(harbor.secrets);
+  if (values.length === 0) return;
+  const { stdout } = await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true });
+  const copies = secretPlacements(stdout, values);
+  if (copies.length === 0) return;
+  const kinds = [...new Set(copies.map((c) => `${c.kind}s`))].join(' and ');
+  summary
+    .heading('Secret values the chart copies', 3)
+    .paragraph(`Chart ${config.chart.version} reads these from their Secrets and writes them into ${kinds}: whoever may read ${kinds} in ${code(config.namespace)} may read them. Reports never show them.`)
+    .table(
+      ['object', 'key', 'holds the value of'],
+      copies.map((c) => [`${c.kind} ${code(c.name)}`, code(c.field), `Secret ${code(c.secret)}, key ${code(c.key)}`]),
+    );
 }
 
 /** The smoke test after a deploy, with its outcome in the summary (written also when it fails). */
@@ -261,7 +332,8 @@ async function allWorkloadsReady(kubectl: Kubectl, config: ActionConfig, values:
 /** No drift, every component ready: no upgrade, no new revision, no restart. */
 async function reportInSync(
   config: ActionConfig,
-  values: Values,
+  helm: Helm,
+  harbor: HarborValues,
   release: ReleaseStatus,
   digest: string,
   helmVersion: string,
@@ -276,12 +348,13 @@ async function reportInSync(
   setOutput('chart-version', release.chartVersion ?? '');
   setOutput('app-version', release.appVersion ?? '');
   setOutput('in-sync', 'true');
-  if (config.expose.type !== 'ingress' && config.expose.type !== 'route') setOutput('front-service', `${config.namespace}/${frontServiceFromValues(values, config.expose.type)}:80`);
+  if (config.expose.type !== 'ingress' && config.expose.type !== 'route') setOutput('front-service', `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`);
   const summary = new SummaryBuilder()
     .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: in sync, revision ${release.revision}`)
     .paragraph([`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, release.appVersion ? `Harbor ${release.appVersion}` : '', `helm ${helmVersion}`, `values digest ${code(digest)}`].filter(Boolean).join(' · '))
     .paragraph('The release, its values and the live objects match the inputs and every component is ready: nothing was upgraded or restarted. `force-upgrade: true` upgrades anyway.');
   if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+  await addSecretCopies(summary, helm, config, harbor);
   await smokeTestIntoSummary(config, summary, directory, kubectl, listLagMs);
   await summary.write(directory);
 }

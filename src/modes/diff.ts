@@ -25,15 +25,16 @@ export class DriftFoundError extends Error {
 export async function diffMode(config: ActionConfig, warnings: InputProblem[]): Promise<void> {
   const harbor = buildHarborValues(config);
   const directory = actionWorkDir(config.release);
-  const { helm, kubectl, valuesFile, digest } = await openClusterSession(config, harbor, directory);
-  await reachCluster(kubectl);
-  const report = await detectDrift(config, harbor, helm, kubectl, valuesFile, directory);
+  const session = await openClusterSession(config, harbor, directory);
+  await reachCluster(session.kubectl);
+  const report = await detectDrift(config, harbor, session, directory);
   const text = redact(driftText(report));
   const diffFile = join(directory, 'drift.txt');
   writeFileSync(diffFile, text, { mode: 0o600 });
   setOutput('drifted', report.drifted);
   setOutput('diff-file', diffFile);
 
+  const { digest } = session;
   const title =
     report.release === 'absent' ? 'not installed yet' : report.drifted ? `drift found (revision ${report.revision}, ${report.status})` : `in sync (revision ${report.revision})`;
   const summary = new SummaryBuilder()

@@ -7,7 +7,11 @@ import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { buildHarborValues } from '../values/generate.js';
 import { manifestsYaml, objectsDeployCreates, redactValues, valuesDigest, valuesYaml } from '../values/render.js';
-import { ChartUnavailableError, templateChart, templateRequestFor, type RenderedObject } from '../helm/template.js';
+import { ChartUnavailableError, describeSource, fetchChart } from '../helm/chart-package.js';
+import { clusterValueMarker, startLookupStandIn } from '../helm/lookup-stand-in.js';
+import { secretPlacements, type SecretPlacement } from '../helm/secret-placements.js';
+import { templateChart, type RenderedObject } from '../helm/template.js';
+import type { HarborValues } from '../values/generate.js';
 import { installHelm, ToolInstallError } from '../tools/install.js';
 import { actionWorkDir } from './workdir.js';
 
@@ -18,10 +22,17 @@ export interface RenderResult {
   manifests?: { file: string; objects: RenderedObject[] };
 }
 
-/** Manifests need helm and the chart: both may be out of reach in a preview, the values are not. */
-type ManifestsOutcome = { rendered: { manifestsFile: string; objects: RenderedObject[] } } | { skipped: string };
+interface RenderedManifests {
+  manifestsFile: string;
+  objects: RenderedObject[];
+  /** Where the chart put values it reads from the action's Secrets with `lookup`: the cluster fills these in. */
+  clusterValues: SecretPlacement[];
+}
 
-async function renderManifests(config: ActionConfig, valuesFile: string, directory: string): Promise<ManifestsOutcome> {
+/** Manifests need helm and the chart: both may be out of reach in a preview, the values are not. */
+type ManifestsOutcome = { rendered: RenderedManifests } | { skipped: string };
+
+async function renderManifests(config: ActionConfig, harbor: HarborValues, valuesFile: string, directory: string): Promise<ManifestsOutcome> {
   let helm;
   try {
     helm = await installHelm(config.tools.helm);
@@ -31,12 +42,29 @@ async function renderManifests(config: ActionConfig, valuesFile: string, directo
   }
   setOutput('helm-path', helm.path);
   setOutput('helm-version', helm.version);
+  let chart;
   try {
-    const rendered = await templateChart(templateRequestFor(config, helm.path, valuesFile, join(directory, 'manifests.yaml')));
-    return { rendered };
+    chart = await fetchChart(helm.path, config.chart, directory);
   } catch (error) {
     if (error instanceof ChartUnavailableError) return { skipped: error.message };
     throw error;
+  }
+  // No cluster here: the chart's lookups of the action's Secrets are answered with markers.
+  const standIn = await startLookupStandIn(config.namespace, harbor.secrets.map((s) => ({ name: s.name, keys: Object.keys(s.data) })), directory);
+  try {
+    const { manifestsFile, manifests, objects } = await templateChart({
+      helmPath: helm.path,
+      release: config.release,
+      namespace: config.namespace,
+      chartPath: chart.path,
+      valuesFiles: [valuesFile],
+      outputFile: join(directory, 'manifests.yaml'),
+      cluster: { kubeconfig: standIn.kubeconfig, openApi: false },
+    });
+    const markers = harbor.secrets.flatMap((s) => Object.keys(s.data).map((key) => ({ secret: s.name, key, forms: [clusterValueMarker(s.name, key)] })));
+    return { rendered: { manifestsFile, objects, clusterValues: secretPlacements(manifests, markers) } };
+  } finally {
+    await standIn.close();
   }
 }
 
@@ -57,7 +85,7 @@ export async function renderMode(config: ActionConfig, warnings: InputProblem[])
   writeFileSync(objectsFile, manifestsYaml(objects), { mode: 0o600 });
   log.info(`Values for Harbor chart ${config.chart.version}: ${valuesFile} (${digest})`);
   log.info(`Objects deploy creates besides the chart: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ') || 'none'} (${objectsFile})`);
-  const manifests = await renderManifests(config, valuesFile, directory);
+  const manifests = await renderManifests(config, harbor, valuesFile, directory);
   if ('rendered' in manifests) {
     setOutput('manifests-file', manifests.rendered.manifestsFile);
     log.info(`Chart rendered: ${manifests.rendered.objects.length} objects (${manifests.rendered.manifestsFile})`);
@@ -73,7 +101,7 @@ export async function renderMode(config: ActionConfig, warnings: InputProblem[])
     .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: rendered values`)
     .paragraph(
       [
-        `Chart ${code(`${config.chart.reference}@${config.chart.version}`)}${config.chart.repository ? ` from ${config.chart.repository}` : ''}`,
+        `Chart ${code(describeSource(config.chart))}`,
         `external URL ${config.externalUrl}`,
         `values digest ${code(digest)}`,
       ].join(' · '),
@@ -96,6 +124,17 @@ export async function renderMode(config: ActionConfig, warnings: InputProblem[])
       ],
     )
     .codeBlock('yaml', valuesText, 'values.yaml');
+  if ('rendered' in manifests && manifests.rendered.clusterValues.length > 0) {
+    summary
+      .heading('Values the cluster fills in', 3)
+      .paragraph(
+        `The chart reads these from the Secrets deploy creates (Helm \`lookup\`), so a preview cannot show them: the rendered manifests carry ${code('from-cluster~<Secret>~<key>')} in their place.`,
+      )
+      .table(
+        ['object', 'key', 'filled from'],
+        manifests.rendered.clusterValues.map((p) => [`${p.kind} ${code(p.name)}`, code(p.field), `Secret ${code(p.secret)}, key ${code(p.key)}`]),
+      );
+  }
   if ('rendered' in manifests) {
     summary
       .heading(`Objects the chart renders (${manifests.rendered.objects.length})`, 3)

@@ -9,9 +9,20 @@ import * as core from '@actions/core';
 const knownSecrets = new Set<string>();
 const REDACTED = '***';
 
+/**
+ * Go's url.QueryEscape, which Helm's `urlquery` is: the Harbor charts put Redis and database
+ * passwords into URLs with it (a space becomes "+", and !'()* are escaped, unlike encodeURIComponent).
+ */
+export function goQueryEscape(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
 function encodedForms(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
-  return [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
+  const query = goQueryEscape(value);
+  return [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), query, query.replace(/\+/g, '%20'), JSON.stringify(value).slice(1, -1)];
 }
 
 /** Registers a secret and its encoded forms with the runner's masker and with redact(). */

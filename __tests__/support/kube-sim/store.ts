@@ -30,6 +30,21 @@ export function typeKeyOf(type: Pick<ResourceType, 'group' | 'plural'>): string 
   return `${type.group}/${type.plural}`;
 }
 
+/**
+ * A built-in object is decoded into Go structs: a field sent as null becomes its zero value and,
+ * being `omitempty`, is not stored (a chart's `subPath: {{ empty }}` renders `subPath: null`, and
+ * the API server returns the mount without it).
+ */
+function dropNullFields(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(dropNullFields);
+  else if (node !== null && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (value === null) delete (node as Record<string, unknown>)[key];
+      else dropNullFields(value);
+    }
+  }
+}
+
 export function nowTimestamp(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -172,6 +187,7 @@ export class Store {
     delete meta.deletionTimestamp;
     delete meta.managedFields;
     delete meta.selfLink;
+    if (type.builtIn) dropNullFields(object);
     applyDefaults(object);
     validateObject(type, object);
     this.defaultFromIdentity(object);
@@ -248,6 +264,7 @@ export class Store {
       if (!type.namespaced) delete next.metadata.namespace;
       delete next.metadata.managedFields;
       delete next.metadata.selfLink;
+      if (type.builtIn) dropNullFields(next);
       if (type.subresources.includes('status') || type.kind === 'Namespace') {
         if (existing.status === undefined) delete next.status;
         else next.status = deepClone(existing.status);
