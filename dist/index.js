@@ -76013,7 +76013,13 @@ function clusterValueMarker(secret, key) {
 }
 /** The Kubernetes version the stand-in reports: only `.Capabilities.KubeVersion` reads it (ingress apiVersion before 1.19). */
 const STAND_IN_VERSION = { major: '1', minor: '34', gitVersion: 'v1.34.0', platform: 'linux/amd64' };
-/** The built-in API groups a chart may ask `.Capabilities.APIVersions` about, with the kinds Harbor's charts render. */
+/**
+ * The kinds a rendered object may have: Helm 4 maps every object of a server-side render through
+ * discovery and refuses a kind the server does not list. The built-in kinds Harbor's charts (and
+ * a values override) render, and the two CRD kinds they render on request: Gateway API's HTTPRoute
+ * (`expose: route`) and the Prometheus operator's ServiceMonitor (`metrics.serviceMonitor`). The
+ * stand-in is a cluster that has both, so a preview shows whatever the inputs ask for.
+ */
 const GROUPS = {
     v1: [
         ['configmaps', 'ConfigMap', true],
@@ -76023,12 +76029,17 @@ const GROUPS = {
         ['persistentvolumes', 'PersistentVolume', false],
         ['pods', 'Pod', true],
         ['namespaces', 'Namespace', false],
+        ['serviceaccounts', 'ServiceAccount', true],
     ],
     'apps/v1': [
         ['deployments', 'Deployment', true],
         ['statefulsets', 'StatefulSet', true],
+        ['daemonsets', 'DaemonSet', true],
     ],
-    'batch/v1': [['jobs', 'Job', true]],
+    'batch/v1': [
+        ['jobs', 'Job', true],
+        ['cronjobs', 'CronJob', true],
+    ],
     'networking.k8s.io/v1': [
         ['ingresses', 'Ingress', true],
         ['networkpolicies', 'NetworkPolicy', true],
@@ -76037,8 +76048,12 @@ const GROUPS = {
     'rbac.authorization.k8s.io/v1': [
         ['roles', 'Role', true],
         ['rolebindings', 'RoleBinding', true],
+        ['clusterroles', 'ClusterRole', false],
+        ['clusterrolebindings', 'ClusterRoleBinding', false],
     ],
     'autoscaling/v2': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
+    'gateway.networking.k8s.io/v1': [['httproutes', 'HTTPRoute', true]],
+    'monitoring.coreos.com/v1': [['servicemonitors', 'ServiceMonitor', true]],
 };
 async function startLookupStandIn(namespace, secrets, directory) {
     const byName = new Map(secrets.map((secret) => [secret.name, secret]));

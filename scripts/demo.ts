@@ -1,6 +1,6 @@
 // npm run demo: a local sandbox for harbor-tke-action, then the built action run in it.
 //
-// Starts the simulated cluster (kube-sim, TLS + bearer token), the chart repository (the stand-in
+// Starts the simulated cluster (kube-sim, TLS + bearer token), the chart repository (the published
 // Harbor chart), the tool mirror (real helm and kubectl) and, when its Debian packages are
 // installed, the Harbor-like registry stack on Ceph radosgw with COS-like listing lag. Then runs
 // dist/index.js and dist/post.js through bin/local-run.js, as a runner does, on the inputs files
@@ -110,7 +110,7 @@ async function main(): Promise<number> {
     const sim = await sandbox.start('simulated cluster', startKubeSim({ tls: true, token: secrets.kubeToken }), (cluster) => cluster.close());
     const kubeconfig = readFileSync(sim.writeKubeconfig(join(work, 'kube')), 'utf8');
     say(`  simulated cluster (kube-sim)   ${sim.url}  (TLS, bearer token)`);
-    say(`  chart repository               ${charts.url}  (stand-in Harbor chart 1.19.1)`);
+    say(`  chart repository               ${charts.url}  (the published Harbor charts 1.11.4 – 1.19.1)`);
     say(`  tool mirror                    ${binaries.url}  (helm 4.1.4 / 3.18.0, kubectl 1.34.5)`);
     const stack = await startingStack;
     if (sandbox.interrupted) throw new Interrupted();

@@ -126,6 +126,27 @@ describe('input validation', () => {
     expect(validate({ ...redis, 'redis-addr': '[fd00::1]:6379' }).config?.redis).toMatchObject({ addr: '[fd00::1]:6379' });
   });
 
+  it('refuses Redis credentials a chart version cannot carry from a Secret into its Redis URLs, naming the fix', () => {
+    const redis = { ...minimal, 'redis-addr': 'redis.db:6379', 'redis-password': 'plain-password-123' };
+    const fix = 'To fix, use chart-version 1.19.1, or secrets-in-values: true (the chart URL-escapes credentials given in its values)';
+    expect(errorsOf(validate({ ...redis, 'chart-version': '1.12.6' }))).toEqual([expect.stringMatching(new RegExp(`^redis-password: chart 1\\.12\\.6 takes the Redis password .* only from its values .*${fix.replace(/[().,]/g, '\\$&')}$`))]);
+    expect(errorsOf(validate({ ...redis, 'chart-version': '1.16.4', 'redis-username': 'harbor-acl' }))).toEqual([expect.stringMatching(/^redis-username: chart 1\.16\.4 leaves the username out of Harbor's Redis URLs/)]);
+    for (const version of ['1.13.5', '1.18.4']) {
+      const errors = errorsOf(validate({ ...redis, 'chart-version': version, 'redis-password': 'p@ss/word' }));
+      expect(errors).toEqual([expect.stringMatching(new RegExp(`^redis-password: chart ${version.replace(/\./g, '\\.')} writes the Redis password into Harbor's Redis URLs without URL-escaping it`))]);
+      // The message never quotes the password, nor the characters it holds.
+      expect(errors.join('\n')).not.toContain('p@ss');
+    }
+    expect(errorsOf(validate({ ...redis, 'chart-version': '1.18.4', 'redis-username': 'user:name' }))).toEqual([expect.stringMatching(/^redis-username: chart 1\.18\.4 writes the Redis username into Harbor's Redis URLs without URL-escaping it/)]);
+    // Accepted: a safe password on 1.13-1.18, anything on 1.19, anything in the values.
+    expect(errorsOf(validate({ ...redis, 'chart-version': '1.15.2', 'redis-password': "Safe-pass_1.~!$&'()*+,;=" }))).toEqual([]);
+    expect(errorsOf(validate({ ...redis, 'chart-version': '1.19.1', 'redis-password': 'p@ss/w#rd%', 'redis-username': 'user:name' }))).toEqual([]);
+    expect(errorsOf(validate({ ...redis, 'chart-version': '1.12.6', 'redis-password': 'p@ss/w#rd%', 'redis-username': 'harbor-acl', 'secrets-in-values': 'true' }))).toEqual([]);
+    expect(warningsOf(validate({ ...minimal, 'redis-addr': 'redis.db:6379', 'redis-username': 'harbor-acl' }))).toContainEqual(
+      'redis-username: ignored without redis-password: the chart puts credentials into its Redis URLs only with a password',
+    );
+  });
+
   it('refuses conflicting storage inputs', () => {
     expect(errorsOf(validate({ ...minimal, 'registry-pvc': 'images' }))).toEqual([expect.stringMatching(/^registry-pvc: the chart ignores a registry claim when images are stored in COS/)]);
     expect(errorsOf(validate({ ...minimal, 'cfs-server': '10.0.0.15' }))).toEqual(['cfs-server: set cfs-path too: the exported directory, e.g. /harbor']);

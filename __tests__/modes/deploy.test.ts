@@ -12,7 +12,7 @@ import { seedSecrets } from '../support/seed.js';
 
 /**
  * Deploy mode through the bundle, with the real helm (4 and 3) and kubectl against the simulated
- * API server, the stand-in chart from a chart repository on 127.0.0.1.
+ * API server, the published Harbor chart 1.19.1 from a chart repository on 127.0.0.1.
  */
 let environment: DeployEnvironment;
 

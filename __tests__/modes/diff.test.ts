@@ -87,14 +87,14 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
 
     it('names live edits made with kubectl: replicas, an image, a deleted Service', async () => {
       await kubectl(kubeconfigFile, 'scale', 'deployment/registry-harbor-portal', '-n', 'registry', '--replicas=3');
-      await kubectl(kubeconfigFile, 'set', 'image', 'deployment/registry-harbor-core', '-n', 'registry', 'core=goharbor/harbor-core:v2.15.0-patched');
+      await kubectl(kubeconfigFile, 'set', 'image', 'deployment/registry-harbor-core', '-n', 'registry', 'core=docker.io/goharbor/harbor-core:v2.15.0-patched');
       await kubectl(kubeconfigFile, 'delete', 'service', 'registry-harbor-jobservice', '-n', 'registry');
       const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff', 'fail-on-drift': 'true' }));
       expect(result.exitCode).toBe(1);
       expect(result.outputs.drifted).toBe('true');
       const report = driftReport(result);
       expect(report).toContain('Deployment/registry-harbor-portal: changed\n  spec.replicas: declared 1, live 3');
-      expect(report).toContain('spec.template.spec.containers[core].image: declared "goharbor/harbor-core:v2.15.1", live "goharbor/harbor-core:v2.15.0-patched"');
+      expect(report).toContain('spec.template.spec.containers[core].image: declared "docker.io/goharbor/harbor-core:v2.15.1", live "docker.io/goharbor/harbor-core:v2.15.0-patched"');
       expect(report).toContain('Service/registry-harbor-jobservice: missing');
       expect(result.stdout).toMatch(/::error::drift found \(fail-on-drift\)/);
     });

@@ -9,7 +9,7 @@ import type { ToolMirror } from './tool-mirror/server.js';
 
 /**
  * What a deploy or diff test needs around the action: helm and kubectl from a mirror on
- * 127.0.0.1, the stand-in Harbor chart from a chart repository, one tool cache for the file, and
+ * 127.0.0.1, the published Harbor charts from a chart repository, one tool cache for the file, and
  * simulated clusters on demand (all closed, and their folders removed, by close()).
  */
 export interface DeployEnvironment {

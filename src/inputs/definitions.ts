@@ -76,7 +76,7 @@ export const INPUTS = [
   { name: 'tencentcloud-api-endpoint', description: 'A private or proxied address of the Tencent Cloud API (default: tke.tencentcloudapi.com).' },
   { name: 'kube-context', description: 'Context of the kubeconfig to use (default: its current-context).' },
   { name: 'timeout', default: '10m', description: 'How long deploy waits for Harbor to become ready (e.g. 10m, 90s).' },
-  { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready.' },
+  { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready. Not across a Harbor version change (core may have migrated the database): the failure message then says how to roll back.' },
   { name: 'stuck-release', default: 'fail', description: 'A release left pending by a cancelled run: fail (explain and stop) or rollback (to the last deployed revision, then deploy).' },
   { name: 'history-max', default: '10', description: 'Release revisions Helm keeps.' },
   { name: 'force-upgrade', default: 'false', description: 'Upgrade even when nothing drifted (deploy skips the upgrade of a release that matches the inputs and is ready).' },

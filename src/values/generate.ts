@@ -2,6 +2,7 @@ import type { ActionConfig } from '../inputs/config.js';
 import { contractFor, leafPaths, type ChartContract } from './contract.js';
 import { cfsVolumeNames, secretNames } from './names.js';
 import { mergeValues, type Values } from './overrides.js';
+import { parseChartVersion } from './chart-version.js';
 import { chartReadsInternalSecrets, planSecrets, type ManagedSecret } from './secrets.js';
 
 /** Where each value path came from, for the summary's table ("input cos-region", "values-files: a.yaml"). */
@@ -136,9 +137,9 @@ export function buildHarborValues(config: ActionConfig): HarborValues {
     v.put('jobservice.existingSecretKey', 'JOBSERVICE_SECRET', 'key in that Secret');
     v.put('registry.existingSecret', names.registry, kept);
     v.put('registry.existingSecretKey', 'REGISTRY_HTTP_SECRET', 'key in that Secret');
-  } else {
+  } else if (!keepsInternalSecretsByLookup(config.chart.version)) {
     notes.push(
-      `Chart ${config.chart.version} cannot read the core, jobservice and registry secrets from existing Secrets (chart 1.18 can): every upgrade generates new ones and restarts those pods.`,
+      `Chart ${config.chart.version} cannot read the core, jobservice and registry secrets from existing Secrets (chart 1.18 can), nor keep its own (1.14 can): every upgrade generates new ones and restarts those pods.`,
     );
   }
 
@@ -155,4 +156,15 @@ export function buildHarborValues(config: ActionConfig): HarborValues {
     for (const path of leafPaths(override.values)) provenance.set(path, override.source === 'set' || override.source === 'values' ? `input ${override.source}` : `values-files: ${override.source}`);
   }
   return { values, provenance, secrets, contract, notes };
+}
+
+/**
+ * Charts 1.14–1.17 generate core's, jobservice's and registry's secrets and CSRF key themselves,
+ * but `lookup` the Secrets they made before and keep those values (templates/core/core-secret.yaml,
+ * jobservice/jobservice-secrets.yaml, registry/registry-secret.yaml); 1.12 and 1.13 draw new
+ * ones on every render.
+ */
+function keepsInternalSecretsByLookup(chartVersion: string): boolean {
+  const version = parseChartVersion(chartVersion);
+  return !version || version.major > 1 || version.minor >= 14;
 }
