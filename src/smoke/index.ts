@@ -128,7 +128,7 @@ async function checkDockerReachesRealm(http: RegistryHttp, authorization: Author
     throw new SmokeTestError(
       `docker fetches its tokens from the realm Harbor announces, ${realm.origin}${realm.pathname}, and the runner cannot reach it (${error.code}). ` +
         "Harbor v2.8–v2.13 announces its external URL, v2.14 and later the host a request reached with the external URL's scheme; the native client fetches its tokens through registry-url instead. " +
-        'Set smoke-test-client: native, or run the smoke test where external-url is reachable',
+        `Set smoke-test-client: native, or run the smoke test where ${realm.origin} answers`,
       { cause: 'unreachable', attempts: counter.attempts },
     );
   }
