@@ -22,7 +22,7 @@ const USERNAME = 'admin';
 const PASSWORD = 'bench-password';
 
 export const benchSmoke: BenchSuite = async () => {
-  const [stack, dockerd] = await Promise.all([startS3RegistryStack({ auth: 'token', harborApi: true, username: USERNAME, password: PASSWORD }), startDockerd()]);
+  const [stack, dockerd] = await Promise.all([startS3RegistryStack({ auth: 'token', username: USERNAME, password: PASSWORD }), startDockerd()]);
   const savedDockerHost = process.env.DOCKER_HOST;
   process.env.DOCKER_HOST = dockerd.host;
   const workDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));

@@ -61715,7 +61715,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3178:
+/***/ 893:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64820,7 +64820,7 @@ const INPUTS = [
     { name: 'tencentcloud-api-endpoint', description: 'A private or proxied address of the Tencent Cloud API (default: tke.tencentcloudapi.com).' },
     { name: 'kube-context', description: 'Context of the kubeconfig to use (default: its current-context).' },
     { name: 'timeout', default: '10m', description: 'How long deploy waits for Harbor to become ready (e.g. 10m, 90s).' },
-    { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready.' },
+    { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready. Not across a Harbor version change (core may have migrated the database): the failure message then says how to roll back.' },
     { name: 'stuck-release', default: 'fail', description: 'A release left pending by a cancelled run: fail (explain and stop) or rollback (to the last deployed revision, then deploy).' },
     { name: 'history-max', default: '10', description: 'Release revisions Helm keeps.' },
     { name: 'force-upgrade', default: 'false', description: 'Upgrade even when nothing drifted (deploy skips the upgrade of a release that matches the inputs and is ready).' },
@@ -69026,8 +69026,9 @@ function validateSmoke(problems, raw, external, willRun) {
         timeoutIsDefault: raw['smoke-test-timeout'] === '3m',
         username: raw['smoke-test-username'],
         password,
+        passwordInput: raw['smoke-test-password'] ? 'smoke-test-password' : 'admin-password',
         registryUrl: registry.origin,
-        realmUrl: registry.origin,
+        externalUrl: external?.origin,
         keep,
     };
 }
@@ -72313,6 +72314,7 @@ function planSecrets(config, contract) {
 
 
 
+
 class ValuesBuilder {
     values = {};
     provenance = new Map();
@@ -72439,8 +72441,8 @@ function buildHarborValues(config) {
         v.put('registry.existingSecret', names.registry, kept);
         v.put('registry.existingSecretKey', 'REGISTRY_HTTP_SECRET', 'key in that Secret');
     }
-    else {
-        notes.push(`Chart ${config.chart.version} cannot read the core, jobservice and registry secrets from existing Secrets (chart 1.18 can): every upgrade generates new ones and restarts those pods.`);
+    else if (!keepsInternalSecretsByLookup(config.chart.version)) {
+        notes.push(`Chart ${config.chart.version} cannot read the core, jobservice and registry secrets from existing Secrets (chart 1.18 can), nor keep its own (1.14 can): every upgrade generates new ones and restarts those pods.`);
     }
     // Workloads
     const components = ['core', 'jobservice', 'registry', 'portal', ...(config.expose.type === 'ingress' || config.expose.type === 'route' ? [] : ['nginx'])];
@@ -72456,6 +72458,16 @@ function buildHarborValues(config) {
             provenance.set(path, override.source === 'set' || override.source === 'values' ? `input ${override.source}` : `values-files: ${override.source}`);
     }
     return { values, provenance, secrets, contract, notes };
+}
+/**
+ * Charts 1.14–1.17 generate core's, jobservice's and registry's secrets and CSRF key themselves,
+ * but `lookup` the Secrets they made before and keep those values (templates/core/core-secret.yaml,
+ * jobservice/jobservice-secrets.yaml, registry/registry-secret.yaml); 1.12 and 1.13 draw new
+ * ones on every render.
+ */
+function keepsInternalSecretsByLookup(chartVersion) {
+    const version = parseChartVersion(chartVersion);
+    return !version || version.major > 1 || version.minor >= 14;
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -74133,6 +74145,147 @@ class SmokeTestError extends Error {
     }
 }
 
+;// CONCATENATED MODULE: ./src/smoke/harbor-answers.ts
+/** ` (Harbor: "…")`, or nothing when Harbor gave no words. */
+function harborSays(message) {
+    if (!message)
+        return '';
+    const text = message.length > 400 ? `${message.slice(0, 400)}…` : message;
+    return ` (Harbor: "${text}")`;
+}
+function projectOf(repository) {
+    return repository.split('/')[0] ?? repository;
+}
+/** Roles that may push (src/common/rbac/project/rbac_role.go), named as in Harbor's member dialog. */
+const PUSH_ROLES = 'developer, maintainer or projectAdmin';
+const DELETE_ROLES = 'maintainer or projectAdmin';
+/**
+ * A 403 DENIED to a push request. Harbor sends DENIED from the read-only middleware
+ * (src/server/middleware/readonly/), the quota middleware (src/server/middleware/quota/,
+ * src/pkg/quota/errors.go) and for a proxy cache project (src/server/middleware/repoproxy/).
+ */
+function explainDeniedPush(repository, message) {
+    const project = projectOf(repository);
+    const says = harborSays(message);
+    if (message && /read only mode/i.test(message)) {
+        return {
+            cause: 'read-only',
+            message: `Harbor is in read-only mode and refuses every push${says}: turn off "Repository Read Only" in Harbor (Administration → Configuration → System Settings), then run the smoke test again`,
+        };
+    }
+    if (message && /exceed the configured upper limit|quota exceeded/i.test(message)) {
+        return {
+            cause: 'quota',
+            message: `project "${project}" has no storage quota left for the smoke test image${says}: raise the project's quota (Administration → Project Quotas) or free space in the project (delete artifacts, then run garbage collection)`,
+        };
+    }
+    if (message && /can not push artifact to a proxy project/i.test(message)) {
+        return {
+            cause: 'proxy-cache',
+            message: `project "${project}" is a proxy cache project, which mirrors another registry and takes no pushes${says}: set smoke-test-repository to a repository in a project that is not a proxy cache`,
+        };
+    }
+    return {
+        cause: 'denied',
+        message: `Harbor refused the push to ${repository}${says}: smoke-test-username needs the ${PUSH_ROLES} role in project "${project}"`,
+    };
+}
+/** A 401 to a push or read-back request that a freshly issued token did not cure. */
+function explainUnauthorized(repository, message) {
+    return {
+        cause: 'denied',
+        message: `Harbor refused smoke-test-username access to ${repository} even with a fresh token${harborSays(message)}: the user needs the ${PUSH_ROLES} role in project "${projectOf(repository)}"`,
+    };
+}
+/**
+ * A 412 PROJECTPOLICYVIOLATION to pulling the manifest back: the content-trust middleware
+ * (src/server/middleware/contenttrust/) or the vulnerability middleware
+ * (src/server/middleware/vulnerable/vulnerable.go). Only a scan still pending or running can
+ * clear by itself (scan on push); `retry` says so.
+ */
+function explainPolicy(repository, message) {
+    const project = projectOf(repository);
+    const quoted = harborSays(message);
+    const intro = `Harbor refuses to serve the pushed image, so the smoke test cannot read it back${quoted}`;
+    const elsewhere = 'or set smoke-test-repository to a repository in a project without this policy';
+    if (message && /with "(Pending|Running|Scheduled)" status of vulnerability scanning/.test(message)) {
+        return { retry: true, cause: 'policy', message: `${intro}: the vulnerability scan of the image has not finished yet` };
+    }
+    if (message && /not signed (by|in) cosign/i.test(message)) {
+        return {
+            retry: false,
+            cause: 'policy',
+            message: `${intro}: project "${project}" serves only images signed with cosign (Project → Configuration → Deployment security); turn that off for the project, ${elsewhere}`,
+        };
+    }
+    if (message && /not signed (by|in) (notation|notary)/i.test(message)) {
+        return {
+            retry: false,
+            cause: 'policy',
+            message: `${intro}: project "${project}" serves only signed images (Project → Configuration → Deployment security); turn that off for the project, ${elsewhere}`,
+        };
+    }
+    if (message && /without vulnerability scanning/.test(message)) {
+        return {
+            retry: false,
+            cause: 'policy',
+            message: `${intro}: project "${project}" prevents pulling images that were not scanned, and nothing scans on push; turn on "Automatically scan images on push" for the project (Project → Configuration), ${elsewhere}`,
+        };
+    }
+    return {
+        retry: false,
+        cause: 'policy',
+        message: `${intro}: a policy of project "${project}" (Project → Configuration → Deployment security) refuses the image; change it, ${elsewhere}`,
+    };
+}
+/** The message for each reason Harbor's token grants no push. */
+function explainPushRefusal(refusal, context) {
+    const { repository, username, passwordInput } = context;
+    const project = projectOf(repository);
+    switch (refusal.kind) {
+        case 'wrong-password':
+            return {
+                cause: 'wrong-password',
+                message: `Harbor refused the password of smoke-test-username "${username}" (its token service answered 401 to a login without scope): ` +
+                    `set ${passwordInput} to the user's current password` +
+                    (passwordInput === 'admin-password' && username === 'admin'
+                        ? '. The chart\'s harborAdminPassword only sets the initial admin password: once it was changed in Harbor, admin-password is stale (set smoke-test-password, or update admin-password)'
+                        : ''),
+            };
+        case 'no-project':
+            return {
+                cause: 'not-found',
+                message: `project "${project}" of smoke-test-repository does not exist${harborSays(refusal.harborMessage)}: create it in Harbor, or set smoke-test-repository to a repository in an existing project (library exists by default)`,
+            };
+        case 'project-hidden':
+            return {
+                cause: 'denied',
+                message: `user "${username}" may not see project "${project}"${harborSays(refusal.harborMessage)}: the project is private and "${username}" is not a member, or it does not exist: ` +
+                    `add "${username}" to the project as ${PUSH_ROLES} (Project → Members; ${DELETE_ROLES} also lets the smoke test remove its image), or set smoke-test-repository to a project the user may push to`,
+            };
+        case 'role':
+            return {
+                cause: 'denied',
+                message: `user "${username}" is ${refusal.role === 'none' ? `not a member of public project "${project}"` : `${refusal.role} in project "${project}"`}, which allows pulling only: ` +
+                    `pushing needs the ${PUSH_ROLES} role (Project → Members; ${DELETE_ROLES} also lets the smoke test remove its image), or set smoke-test-username to a user who may push`,
+            };
+        case 'api-refused':
+            return {
+                cause: 'denied',
+                message: `Harbor's token grants "${username}" no push on ${repository}, and Harbor's API refuses the same credentials${harborSays(refusal.harborMessage)}` +
+                    (refusal.oidc ? ' (Harbor authenticates through OIDC: a CLI secret is accepted by the registry, not by the API)' : '') +
+                    `, so the reason cannot be read: project "${project}" does not exist, or "${username}" is not a ${PUSH_ROLES} in it; check both in Harbor`,
+            };
+        case 'unknown':
+            return {
+                cause: 'denied',
+                message: `Harbor's token grants "${username}" only [${refusal.granted.join(', ')}] on ${repository}, no push: give the user the ${PUSH_ROLES} role in project "${project}"`,
+            };
+    }
+}
+/** Harbor's project role ids (src/common/const.go) as Harbor names them. */
+const ROLE_NAMES = { 1: 'projectAdmin', 2: 'developer', 3: 'guest', 4: 'maintainer', 5: 'limitedGuest' };
+
 ;// CONCATENATED MODULE: ./src/smoke/backoff.ts
 const DEFAULT_BACKOFF_BASE_MS = 250;
 /**
@@ -74292,7 +74445,9 @@ class RegistryHttp {
             log.info(`${step}: ${method} ${describePath(url)} → no answer (${code})`);
             throw new NetworkFailure(method, url, code, TLS_ERROR.test(code));
         }
-        const answer = { method, url, status: response.status, headers: response.headers, body, errorCode: registryErrorCode(body) };
+        const error = registryError(body);
+        const sentToken = request.headers?.Authorization?.startsWith('Bearer ') ?? false;
+        const answer = { method, url, status: response.status, headers: response.headers, body, errorCode: error?.code, errorMessage: error?.message, sentToken };
         log.info(`${step}: ${method} ${describePath(url)} → ${response.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`);
         return answer;
     }
@@ -74305,13 +74460,16 @@ function describePath(url) {
 function describeAnswer(answer) {
     return `${answer.method} ${describePath(answer.url)} → ${answer.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`;
 }
-function registryErrorCode(body) {
+function registryError(body) {
     if (body.length === 0 || body[0] !== 0x7b /* { */)
         return undefined;
     try {
         const parsed = JSON.parse(body.toString('utf8'));
-        const code = parsed.errors?.[0]?.code;
-        return typeof code === 'string' ? code : undefined;
+        const first = parsed.errors?.[0];
+        return {
+            code: typeof first?.code === 'string' ? first.code : undefined,
+            message: typeof first?.message === 'string' && first.message ? first.message : undefined,
+        };
     }
     catch {
         return undefined;
@@ -74334,6 +74492,7 @@ function networkErrorCode(error) {
 
 
 
+
 /** A failure that can succeed when tried again (the step is then repeated from its start). */
 class RetryableFailure extends Error {
     lastAttempt;
@@ -74351,6 +74510,19 @@ class RetryableFailure extends Error {
         this.name = 'RetryableFailure';
     }
 }
+/**
+ * A 401 to a request that carried a token. Harbor treats an expired token like none
+ * (src/server/middleware/security/v2_token.go), so the token is renewed and the step repeated;
+ * `refusal` is the failure if a fresh token is refused as well.
+ */
+class TokenRefused extends RetryableFailure {
+    refusal;
+    constructor(lastAttempt, registryErrorCode, refusal) {
+        super(lastAttempt, registryErrorCode, undefined, undefined, false);
+        this.refusal = refusal;
+        this.name = 'TokenRefused';
+    }
+}
 /** Counts tries across the whole smoke test; `attempts` is 1 + every retry of every step. */
 class AttemptCounter {
     retries = 0;
@@ -74359,16 +74531,23 @@ class AttemptCounter {
     }
 }
 const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
+/** The repository a /v2 request names, e.g. library/harbor-smoke of /v2/library/harbor-smoke/blobs/…. */
+function repositoryOf(url) {
+    return /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(url.pathname)?.[1] ?? url.pathname;
+}
 /**
  * The policy: what is retried and what fails at once. Retried: 5xx from a gateway or the
  * registry (COS listing lag shows up as 500 UNKNOWN), 429 (after Retry-After), a commit answered
- * 404 BLOB_UPLOAD_UNKNOWN (the upload session is gone: a new one is started), and requests that
- * got no answer. Never retried: 400, 401, 403, 404 outside a commit, TLS failures: they cannot
- * succeed on a retry and waiting would only hide the cause.
+ * 404 BLOB_UPLOAD_UNKNOWN (the upload session is gone: a new one is started), requests that got
+ * no answer, a 412 while Harbor's scan on push is still running, and a 401 to a token (renewed
+ * once). Never retried: 400, 401, 403, 404 outside a commit, other 412s, TLS failures: they
+ * cannot succeed on a retry and waiting would only hide the cause. Harbor's own words go into
+ * the message.
  */
 function judgeAnswer(role, answer, counter) {
     const lastAttempt = describeAnswer(answer);
     const code = answer.errorCode;
+    const says = harborSays(answer.errorMessage);
     const fail = (cause, message) => {
         throw new SmokeTestError(message, { cause, attempts: counter.attempts, registryErrorCode: code, lastAttempt });
     };
@@ -74382,21 +74561,39 @@ function judgeAnswer(role, answer, counter) {
         throw new RetryableFailure(lastAttempt, code, undefined, undefined, false);
     }
     if (answer.status === 401 && (role === 'token' || role === 'login')) {
-        return fail('wrong-password', 'the registry refused the username or password');
+        return fail('wrong-password', 'the registry refused the username or password: check smoke-test-username and smoke-test-password (or admin-password)');
     }
-    if (answer.status === 401 || answer.status === 403) {
-        return fail('denied', `the registry denied access to the repository (no push permission, or the project does not exist)`);
+    const repository = repositoryOf(answer.url);
+    if (answer.status === 401) {
+        const { cause, message } = explainUnauthorized(repository, answer.errorMessage);
+        const refusal = new SmokeTestError(message, { cause, attempts: counter.attempts, registryErrorCode: code, lastAttempt });
+        if (answer.sentToken)
+            throw new TokenRefused(lastAttempt, code, refusal);
+        throw refusal;
+    }
+    if (answer.status === 403) {
+        const { cause, message } = explainDeniedPush(repository, answer.errorMessage);
+        return fail(cause, message);
+    }
+    if (answer.status === 412 && code === 'PROJECTPOLICYVIOLATION') {
+        const { retry, cause, message } = explainPolicy(repository, answer.errorMessage);
+        if (retry)
+            throw new RetryableFailure(lastAttempt, code, undefined, { cause: message, hint: 'Harbor serves the image once its scan on push has finished: raise smoke-test-timeout if scans take longer' }, false);
+        return fail(cause, message);
+    }
+    if (answer.status === 412) {
+        return fail('policy', `Harbor refused ${answer.method} ${describePath(answer.url)} on a precondition${says}`);
     }
     if (answer.status === 404 && role === 'ping') {
         return fail('not-found', `no registry API at ${answer.url.origin}/v2/ (check registry-url)`);
     }
     if (answer.status === 404) {
-        return fail('not-found', code === 'NAME_UNKNOWN' ? 'the repository or its project does not exist' : `${describePath(answer.url)} was not found`);
+        return fail('not-found', code === 'NAME_UNKNOWN' ? `the repository or its project does not exist${says}` : `${describePath(answer.url)} was not found${says}`);
     }
     if (answer.status === 400) {
-        return fail('bad-request', `the registry rejected the request${code ? ` (${code})` : ''}`);
+        return fail('bad-request', `the registry rejected the request${code ? ` (${code})` : ''}${says}`);
     }
-    return fail('bad-request', `unexpected answer ${answer.status}`);
+    return fail('bad-request', `unexpected answer ${answer.status}${says}`);
 }
 function judgeNetworkFailure(failure, counter) {
     const lastAttempt = `${failure.method} ${describePath(failure.url)} → no answer (${failure.code})`;
@@ -74417,6 +74614,8 @@ function judgeNetworkFailure(failure, counter) {
 async function retrying(context, stepName, attempt) {
     // When the last try is cut off by the deadline itself, the registry's last answer is the cause.
     let lastAnswered;
+    // A token is renewed after a 401; a second 401 in a row means the fresh token is refused too.
+    let renewed = false;
     for (let retryIndex = 0;; retryIndex += 1) {
         let failure;
         try {
@@ -74440,6 +74639,16 @@ async function retrying(context, stepName, attempt) {
                 throw error;
             }
         }
+        if (failure instanceof TokenRefused) {
+            if (renewed || !context.renewToken)
+                throw failure.refusal;
+            renewed = true;
+            log.info(`${stepName}: token refused (${failure.lastAttempt}): fetching a new one`);
+            context.counter.retries += 1;
+            await context.renewToken();
+            continue;
+        }
+        renewed = false;
         if (!failure.noAnswer)
             lastAnswered = failure;
         const delayMs = context.budget.delayBeforeRetry(retryIndex, failure.retryAfterMs);
@@ -74473,6 +74682,8 @@ async function outOfTime(context, stepName, failure) {
 
 
 
+
+
 /** Parses `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
 function parseChallenge(header) {
     if (!header)
@@ -74495,10 +74706,12 @@ function basicAuthorization(username, password) {
     registerSecret(`${username}:${password}`);
     return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
+/** The path of Harbor core's token service (src/core/service/token/, routed in src/core/router.go). */
+const HARBOR_TOKEN_PATH = '/service/token';
 /**
- * One login try: ping, then answer the challenge. Harbor answers with a Bearer challenge whose
- * realm is built from the request's host: a realm on another host than external-url means
- * Harbor's external URL is not the one users reach it by.
+ * One login try: ping, then answer the challenge. Harbor's token service grants what the caller
+ * may do and never refuses a wrong password when a scope is asked for (the caller is then
+ * anonymous), so a token without push is diagnosed: wrong password, missing project, role.
  */
 async function login(http, settings, counter) {
     const basic = basicAuthorization(settings.username, settings.password);
@@ -74520,68 +74733,144 @@ async function login(http, settings, counter) {
     const realm = challenge.params.realm;
     if (!realm)
         throw new SmokeTestError('the Bearer challenge names no token realm', { cause: 'bad-request', attempts: counter.attempts });
-    const realmUrl = new URL(realm, settings.baseUrl);
-    checkRealmHost(realmUrl, settings.externalUrl, counter);
+    const announced = new URL(realm, settings.baseUrl);
+    const tokenUrl = tokenServiceUrl(announced, settings, counter);
+    const isHarbor = announced.pathname === HARBOR_TOKEN_PATH;
+    const service = challenge.params.service;
     const fetchToken = async (actions) => {
-        const tokenUrl = new URL(realmUrl);
-        if (challenge.params.service)
-            tokenUrl.searchParams.set('service', challenge.params.service);
-        tokenUrl.searchParams.set('scope', `repository:${settings.repository}:${actions}`);
-        const answer = await http.send('login', 'GET', tokenUrl, { headers: { Authorization: basic } });
+        const url = new URL(tokenUrl);
+        if (service)
+            url.searchParams.set('service', service);
+        url.searchParams.set('scope', `repository:${settings.repository}:${actions}`);
+        const answer = await http.send('login', 'GET', url, { headers: { Authorization: basic } });
         if (answer.status !== 200)
             judgeAnswer('token', answer, counter);
         const token = readToken(answer.body);
         if (!token)
-            throw new SmokeTestError(`the token service at ${realmUrl.origin}${realmUrl.pathname} answered 200 without a token`, { cause: 'bad-request', attempts: counter.attempts });
+            throw new SmokeTestError(`the token service at ${tokenUrl.origin}${tokenUrl.pathname} answered 200 without a token`, { cause: 'bad-request', attempts: counter.attempts });
         registerSecret(token);
         return `Bearer ${token}`;
     };
-    const header = await fetchToken('pull,push');
-    checkPushGranted(header.slice('Bearer '.length), settings.repository, counter);
-    return { header, forScope: fetchToken };
+    const pushToken = async () => {
+        const header = await fetchToken('pull,push');
+        const granted = grantedActions(header.slice('Bearer '.length), settings.repository);
+        if (granted === undefined || granted.includes('push'))
+            return header;
+        const refusal = isHarbor ? await diagnosePushRefusal(http, settings, tokenUrl, service, basic, granted, counter) : { kind: 'unknown', granted };
+        const { cause, message } = explainPushRefusal(refusal, settings);
+        throw new SmokeTestError(message, { cause, attempts: counter.attempts });
+    };
+    const authorization = {
+        header: await pushToken(),
+        announcedRealm: announced.origin === tokenUrl.origin ? undefined : announced,
+        forScope: fetchToken,
+    };
+    authorization.renew = async () => {
+        authorization.header = await pushToken();
+    };
+    return authorization;
 }
-function checkRealmHost(realm, externalUrl, counter) {
-    if (!externalUrl)
-        return;
-    const external = new URL(externalUrl);
-    if (realm.host === external.host)
-        return;
-    throw new SmokeTestError(`the token realm ${realm.origin} differs from external-url ${external.origin}: Harbor builds the realm from the host it was reached by, so set external-url to the address clients use`, { cause: 'realm-mismatch', attempts: counter.attempts });
+/**
+ * Where to fetch tokens. Harbor announces its own token service (core's /service/token) at its
+ * external URL up to v2.13, and at the host the request reached with the external URL's scheme
+ * from v2.14 (src/server/middleware/v2auth/auth.go). Either is Harbor core, which registry-url
+ * reaches too: tokens are fetched there, so a runner that reaches Harbor only by registry-url
+ * logs in all the same. A realm on any other host means Harbor's external URL is not
+ * external-url: clients would be sent elsewhere for tokens. A realm that is not Harbor's is
+ * followed as announced.
+ */
+function tokenServiceUrl(announced, settings, counter) {
+    if (announced.pathname !== HARBOR_TOKEN_PATH)
+        return announced;
+    const registry = settings.baseUrl;
+    const external = settings.externalUrl ? new URL(settings.externalUrl) : undefined;
+    if (announced.host !== registry.host && external && announced.host !== external.host) {
+        throw new SmokeTestError(`Harbor's token realm ${announced.origin}${announced.pathname} is on neither registry-url (${registry.origin}) nor external-url (${external.origin}). ` +
+            "Harbor v2.8–v2.13 builds the realm from its configured external URL, v2.14 and later from the host a request reached, with the external URL's scheme: " +
+            `so Harbor's external URL (the chart's externalURL) is not external-url, or a proxy in front of Harbor rewrites the Host header, and docker clients would fetch their tokens from ${announced.host}. ` +
+            'Deploy Harbor with external-url set to the address users reach it at, or let the proxy pass the Host header on', { cause: 'realm-mismatch', attempts: counter.attempts });
+    }
+    const url = new URL(announced.pathname, registry.origin);
+    if (announced.origin !== registry.origin) {
+        log.info(`login: Harbor announces its token service at ${announced.origin}${announced.pathname}; the smoke test reaches it through registry-url ${registry.origin}`);
+    }
+    return url;
 }
 function readToken(body) {
     try {
         const parsed = JSON.parse(body.toString('utf8'));
-        const token = typeof parsed.token === 'string' ? parsed.token : parsed.access_token;
+        const token = typeof parsed.token === 'string' && parsed.token ? parsed.token : parsed.access_token;
         return typeof token === 'string' && token ? token : undefined;
     }
     catch {
         return undefined;
     }
 }
-/**
- * Harbor's token service answers 200 even when it grants nothing (a missing project, a user
- * without push rights): the token's access claim says so before the first push request does.
- */
-function checkPushGranted(token, repository, counter) {
+/** The actions the token's access claim grants on the repository; undefined when the token is not a readable JWT (the registry will tell). */
+function grantedActions(token, repository) {
     const payload = token.split('.')[1];
     if (!payload)
-        return;
+        return undefined;
     let claims;
     try {
         claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     }
     catch {
-        return; // Not a JWT: the registry will tell.
+        return undefined;
     }
     if (!claims.access)
-        return;
-    const grant = claims.access.find((entry) => entry.type === 'repository' && entry.name === repository);
-    if (grant?.actions?.includes('push'))
-        return;
-    throw new SmokeTestError(`the token grants no push on ${repository}: the project does not exist or the user may not push to it`, {
-        cause: 'not-found',
-        attempts: counter.attempts,
-    });
+        return undefined;
+    return claims.access.find((entry) => entry.type === 'repository' && entry.name === repository)?.actions ?? [];
+}
+/**
+ * Why Harbor's token grants no push. First the credentials alone: the token service answers 401
+ * to a request without scope and without a valid login (src/core/service/token/creator.go), and
+ * it accepts an OIDC CLI secret, which /api/v2.0/users/current would refuse
+ * (src/server/middleware/security/oidc_cli.go). Then the project as the user sees it through the
+ * API: 404 (it does not exist; only a system admin gets this far), 403 (private and not a member,
+ * or missing), or the user's role in it.
+ */
+async function diagnosePushRefusal(http, settings, tokenUrl, service, basic, granted, counter) {
+    const credentialsCheck = new URL(tokenUrl);
+    if (service)
+        credentialsCheck.searchParams.set('service', service);
+    const check = await http.send('login', 'GET', credentialsCheck, { headers: { Authorization: basic } });
+    if (check.status === 401)
+        return { kind: 'wrong-password' };
+    if (check.status !== 200)
+        judgeAnswer('token', check, counter);
+    const project = projectOf(settings.repository);
+    const projectUrl = new URL(`/api/v2.0/projects/${encodeURIComponent(project)}`, settings.baseUrl);
+    const answer = await http.send('login', 'GET', projectUrl, { headers: { Authorization: basic, 'X-Is-Resource-Name': 'true' } });
+    if (answer.status === 404)
+        return { kind: 'no-project', harborMessage: answer.errorMessage };
+    if (answer.status === 403)
+        return { kind: 'project-hidden', harborMessage: answer.errorMessage };
+    if (answer.status === 401)
+        return { kind: 'api-refused', oidc: await authModeIsOidc(http, settings.baseUrl), harborMessage: answer.errorMessage };
+    if (answer.status >= 500 || answer.status === 429)
+        judgeAnswer('token', answer, counter);
+    if (answer.status !== 200)
+        return { kind: 'unknown', granted };
+    let roleId;
+    try {
+        roleId = JSON.parse(answer.body.toString('utf8')).current_user_role_id;
+    }
+    catch {
+        return { kind: 'unknown', granted };
+    }
+    const role = typeof roleId === 'number' ? (ROLE_NAMES[roleId] ?? 'none') : 'none';
+    return ['projectAdmin', 'maintainer', 'developer'].includes(role) ? { kind: 'unknown', granted } : { kind: 'role', role };
+}
+/** GET /api/v2.0/systeminfo answers auth_mode to anybody (src/controller/systeminfo/controller.go). */
+async function authModeIsOidc(http, baseUrl, step = 'login') {
+    try {
+        const answer = await http.send(step, 'GET', new URL('/api/v2.0/systeminfo', baseUrl));
+        return answer.status === 200 && JSON.parse(answer.body.toString('utf8')).auth_mode === 'oidc_auth';
+    }
+    catch {
+        return false;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/registry-session.ts
@@ -74597,22 +74886,25 @@ function repositoryUrl(session, suffix) {
 
 
 
+
 /**
- * Removes what the smoke test pushed: the whole repository through Harbor's API when Harbor
- * answers, else the manifest by digest (blobs stay until garbage collection either way).
- * A failed cleanup is a warning, never a failed smoke test: the push itself was proven.
+ * Removes exactly the artifact the smoke test pushed, by digest: through Harbor's API when Harbor
+ * answers, else with a manifest DELETE. Never a repository or another tag: smoke-test-repository
+ * may hold a team's images, and another smoke test may be reading its own image back right now.
+ * Blobs stay until garbage collection. A failed cleanup is a warning, never a failed smoke test:
+ * the push itself was proven.
  */
-async function cleanUp(session, settings, manifestDigest) {
+async function cleanUp(session, settings, image) {
     try {
         if (await harborAnswers(session))
-            await deleteHarborRepository(session, settings);
+            await deleteHarborArtifact(session, settings, image);
         else
-            await deleteManifest(session, manifestDigest);
+            await deleteManifest(session, image.digest);
         return true;
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        log.warning(`The smoke test image was pushed but could not be removed: ${reason}`, 'Smoke test cleanup');
+        log.warning(`The smoke test image ${session.repository}@${image.digest} was pushed but could not be removed: ${reason}`, 'Smoke test cleanup');
         return false;
     }
 }
@@ -74625,17 +74917,50 @@ async function harborAnswers(session) {
         return false;
     }
 }
-async function deleteHarborRepository(session, settings) {
-    const slash = session.repository.indexOf('/');
-    const project = session.repository.slice(0, slash);
+/**
+ * DELETE /api/v2.0/projects/{p}/repositories/{r}/artifacts/{digest} (src/server/v2.0/handler/artifact.go
+ * DeleteArtifact): Harbor deletes that artifact and its tags only. A 404 means it is gone already.
+ */
+async function deleteHarborArtifact(session, settings, image) {
+    const project = projectOf(session.repository);
     // Harbor wants a '/' inside the repository name encoded twice.
-    const repository = encodeURIComponent(encodeURIComponent(session.repository.slice(slash + 1)));
-    const url = new URL(`/api/v2.0/projects/${encodeURIComponent(project)}/repositories/${repository}`, session.baseUrl);
-    await retrying(session.retry, 'cleanup', async () => {
+    const repository = encodeURIComponent(encodeURIComponent(session.repository.slice(project.length + 1)));
+    const url = new URL(`/api/v2.0/projects/${encodeURIComponent(project)}/repositories/${repository}/artifacts/${image.digest}`, session.baseUrl);
+    const answer = await retrying(session.retry, 'cleanup', async () => {
         const answer = await session.http.send('cleanup', 'DELETE', url, { headers: { Authorization: basicAuthorization(settings.username, settings.password) } });
-        if (answer.status !== 200 && answer.status !== 202)
+        if (answer.status >= 500 || answer.status === 429)
             judgeAnswer('readback', answer, session.retry.counter);
+        return answer;
     });
+    if (answer.status === 200)
+        return;
+    if (answer.status === 404) {
+        log.info(`cleanup: ${session.repository}@${image.digest} was removed already${harborSays(answer.errorMessage)}`);
+        return;
+    }
+    throw new Error(await explainCleanupRefusal(session, settings, image, answer));
+}
+/** Why Harbor kept the artifact, and what to change (docs/smoke-test.md). */
+async function explainCleanupRefusal(session, settings, image, answer) {
+    const project = projectOf(session.repository);
+    const says = harborSays(answer.errorMessage);
+    const keep = 'or set smoke-test-keep: true';
+    if (answer.status === 403 && answer.errorCode === 'FORBIDDEN') {
+        // src/common/rbac/project/rbac_role.go: developers may push, only maintainers and project admins delete artifacts.
+        return `Harbor lets "${settings.username}" push to project "${project}" but not delete from it${says}: deleting an artifact needs the maintainer or projectAdmin role (Project → Members), ${keep}`;
+    }
+    if (answer.status === 412) {
+        // src/controller/tag/controller.go Delete: an immutable tag is never deleted.
+        return `its tag ${image.tag} is immutable in project "${project}"${says}: exclude the smoke test's tags (smoke-*) from the project's immutability rule (Project → Policy → Tag Immutability), ${keep}`;
+    }
+    if (answer.status === 401) {
+        // src/server/middleware/security/oidc_cli.go: a CLI secret counts on /v2 and /service/token, not for deleting through the API.
+        const oidc = await authModeIsOidc(session.http, session.baseUrl, 'cleanup');
+        return oidc
+            ? `Harbor's API refused the credentials of "${settings.username}"${says}, which the registry accepted: Harbor authenticates through OIDC, and a CLI secret is accepted by the registry, not by the API. Use a robot account with push and delete permissions as smoke-test-username, ${keep}`
+            : `Harbor's API refused the credentials of "${settings.username}"${says}, which the registry accepted: use a user or robot account that may log in to the API, ${keep}`;
+    }
+    return `Harbor answered ${answer.status} to deleting it${says}`;
 }
 async function deleteManifest(session, manifestDigest) {
     const authorization = await session.authorization.forScope('pull,delete');
@@ -74649,6 +74974,7 @@ async function deleteManifest(session, manifestDigest) {
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/docker-client.ts
+
 
 
 
@@ -74693,14 +75019,14 @@ async function pushWithDocker(settings, image, retry) {
         if (result.exitCode !== 0 && /401 Unauthorized/.test(result.stderr))
             throw new RetryableFailure(`docker login → ${docker_client_lastLine(result.stderr)}`, undefined, undefined, undefined, false);
         if (result.exitCode !== 0)
-            judgeDockerFailure('docker login', result.stderr, retry);
+            judgeDockerFailure('docker login', result.stderr, retry, settings.repository);
     });
     const tarPath = (0,external_node_path_namespaceObject.join)(settings.workDir, `${image.tag}.tar`);
     await (0,promises_namespaceObject.writeFile)(tarPath, image.layerTar);
     try {
         const imported = await docker(['import', tarPath, reference]);
         if (imported.exitCode !== 0)
-            judgeDockerFailure('docker import', imported.stderr, retry);
+            judgeDockerFailure('docker import', imported.stderr, retry, settings.repository);
     }
     finally {
         await (0,promises_namespaceObject.rm)(tarPath, { force: true });
@@ -74708,7 +75034,7 @@ async function pushWithDocker(settings, image, retry) {
     const digest = await retrying(retry, 'docker push', async () => {
         const result = await docker(['push', reference]);
         if (result.exitCode !== 0)
-            judgeDockerFailure('docker push', result.stderr, retry);
+            judgeDockerFailure('docker push', result.stderr, retry, settings.repository);
         const match = /digest: (sha256:[0-9a-f]{64})/.exec(result.stdout);
         if (!match)
             throw new SmokeTestError('docker push succeeded but printed no digest', { cause: 'docker', attempts: retry.counter.attempts });
@@ -74723,7 +75049,7 @@ async function removeLocalImage(dockerPath, workDir, reference) {
 const MIN_DOCKER_RUN_MS = 1000;
 /** Which docker failures can succeed on a re-run: docker prints the same text whether or not it retried itself. */
 const NOT_RETRYABLE = [
-    { pattern: /401 Unauthorized|incorrect username or password|unauthorized: authentication required/i, cause: 'wrong-password', message: 'the registry refused the username or password' },
+    { pattern: /401 Unauthorized|incorrect username or password|unauthorized: authentication required/i, cause: 'wrong-password', message: 'the registry refused the username or password: check smoke-test-username and smoke-test-password (or admin-password)' },
     { pattern: /denied|unauthorized|forbidden/i, cause: 'denied', message: 'the registry denied the push (no push permission, or the project does not exist)' },
     { pattern: /name unknown|NAME_UNKNOWN|not found: manifest unknown/i, cause: 'not-found', message: 'the repository or its project does not exist' },
     { pattern: /x509|certificate|tls: /i, cause: 'tls', message: 'TLS failed: check the certificate and the scheme of registry-url' },
@@ -74732,8 +75058,28 @@ const NOT_RETRYABLE = [
 function docker_client_lastLine(text) {
     return text.trim().split('\n').pop() ?? '';
 }
-function judgeDockerFailure(step, stderr, retry) {
+/**
+ * Harbor's refusal as docker prints it: the error code in lower case, then Harbor's message
+ * (docker/distribution registry/api/errcode: "denied: The system is in read only mode. …").
+ */
+function harborRefusal(stderr) {
+    const matches = [...stderr.matchAll(/\b(denied|unauthorized|forbidden): (.+)$/gm)];
+    const last = matches.at(-1);
+    return last ? { code: last[1], message: last[2].trim() } : undefined;
+}
+function judgeDockerFailure(step, stderr, retry, repository) {
     const lastAttempt = `${step} → ${docker_client_lastLine(stderr)}`;
+    const refusal = harborRefusal(stderr);
+    // The native login proved the credentials and the push grant: a refusal of the push itself is Harbor's to explain.
+    if (step === 'docker push' && refusal?.code === 'unauthorized') {
+        // docker keeps its token for the whole push: once it expired, a re-run fetches a new one (once).
+        const { cause, message } = explainUnauthorized(repository, refusal.message);
+        throw new TokenRefused(lastAttempt, undefined, new SmokeTestError(`${step}: ${message}`, { cause, attempts: retry.counter.attempts, lastAttempt }));
+    }
+    if (step === 'docker push' && refusal) {
+        const { cause, message } = explainDeniedPush(repository, refusal.message);
+        throw new SmokeTestError(`${step}: ${message}`, { cause, attempts: retry.counter.attempts, lastAttempt });
+    }
     for (const { pattern, cause, message } of NOT_RETRYABLE) {
         if (pattern.test(stderr))
             throw new SmokeTestError(`${step}: ${message}`, { cause, attempts: retry.counter.attempts, lastAttempt });
@@ -74945,12 +75291,22 @@ async function runSmokeTest(options) {
     const baseUrl = new URL(options.registryUrl);
     const image = buildSmokeImage();
     return inGroup(`Smoke test: push ${options.repository}:${image.tag} with the ${options.client} client`, async () => {
-        const authorization = await retrying(retry, 'login', () => login(http, { baseUrl, externalUrl: options.externalUrl, repository: options.repository, username: options.username, password: options.password }, retry.counter));
+        const settings = {
+            baseUrl,
+            externalUrl: options.externalUrl,
+            repository: options.repository,
+            username: options.username,
+            password: options.password,
+            passwordInput: options.passwordInput ?? 'smoke-test-password',
+        };
+        const authorization = await retrying(retry, 'login', () => login(http, settings, retry.counter));
+        retry.renewToken = authorization.renew;
         const session = { http, baseUrl, repository: options.repository, authorization, retry };
         let digest;
         if (options.client === 'docker') {
             if (!options.dockerPath)
                 throw new SmokeTestError('smoke-test-client docker needs the docker CLI', { cause: 'docker', attempts: retry.counter.attempts });
+            await checkDockerReachesRealm(http, authorization, retry.counter);
             try {
                 const pushed = await pushWithDocker({ ...options, dockerPath: options.dockerPath }, image, retry);
                 digest = await readBackImage(session, image.tag, pushed.digest);
@@ -74969,7 +75325,7 @@ async function runSmokeTest(options) {
         log.info(`Smoke test: ${options.repository}@${digest} pushed and read back after ${attempts} attempt(s)`);
         // Cleanup gets a budget of its own: a push that used the whole budget still deserves a cleanup.
         const cleanupSession = { ...session, retry: { budget: new RetryBudget({ timeoutMs: 30_000, baseMs: options.backoffBaseMs }), counter: new AttemptCounter() } };
-        const cleanedUp = options.keep ? false : await cleanUp(cleanupSession, options, digest);
+        const cleanedUp = options.keep ? false : await cleanUp(cleanupSession, options, { digest, tag: image.tag });
         return {
             digest,
             attempts,
@@ -74979,6 +75335,27 @@ async function runSmokeTest(options) {
             cleanedUp,
         };
     });
+}
+/**
+ * docker follows the token realm Harbor announced, not registry-url: up to v2.13 that is Harbor's
+ * external URL, from v2.14 registry-url's host with the external URL's scheme. When the native
+ * login fetched its token elsewhere, check before docker runs that the runner reaches the
+ * announced realm at all: a host that does not resolve or refuses does not change on a retry.
+ */
+async function checkDockerReachesRealm(http, authorization, counter) {
+    const realm = authorization.announcedRealm;
+    if (!realm)
+        return;
+    try {
+        await http.send('login', 'GET', new URL(realm.pathname, realm.origin));
+    }
+    catch (error) {
+        if (!(error instanceof NetworkFailure))
+            throw error;
+        throw new SmokeTestError(`docker fetches its tokens from the realm Harbor announces, ${realm.origin}${realm.pathname}, and the runner cannot reach it (${error.code}). ` +
+            "Harbor v2.8–v2.13 announces its external URL, v2.14 and later the host a request reached with the external URL's scheme; the native client fetches its tokens through registry-url instead. " +
+            `Set smoke-test-client: native, or run the smoke test where ${realm.origin} answers`, { cause: 'unreachable', attempts: counter.attempts });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/modes/smoke-step.ts
@@ -75000,10 +75377,11 @@ async function smokeTestStep(smoke, workDir, options = {}) {
         log.info(`Smoke test budget ${Math.round(timeoutMs / 1000)} s: 30 × the measured COS list lag of ${options.listLagMs} ms`);
     const result = await runSmokeTest({
         registryUrl: smoke.registryUrl,
-        externalUrl: smoke.realmUrl,
+        externalUrl: smoke.externalUrl,
         repository: smoke.repository,
         username: smoke.username,
         password: smoke.password ?? '',
+        passwordInput: smoke.passwordInput,
         timeoutMs,
         keep: smoke.keep,
         client: smoke.client,
@@ -76356,7 +76734,7 @@ async function reportInvalidInputs(errors, warnings, directory) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3178);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(893);
 
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)();

@@ -98,7 +98,7 @@ async function main(): Promise<number> {
     };
     const startingStack: Promise<S3RegistryStack | undefined> = withStack
       ? sandbox
-          .start('registry stack (front, docker-registry, lag proxy, Ceph radosgw)', startS3RegistryStack({ auth: 'token', harborApi: true, username: 'admin', password: secrets.adminPassword }), (stack) => stack.stop())
+          .start('registry stack (front, docker-registry, lag proxy, Ceph radosgw)', startS3RegistryStack({ auth: 'token', username: 'admin', password: secrets.adminPassword }), (stack) => stack.stop())
           .catch((error: unknown) => {
             if (error instanceof Interrupted) throw error;
             notes.push(`registry stack failed to start (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): deploy ran without the COS preflight and the smoke test`);

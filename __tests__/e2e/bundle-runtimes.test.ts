@@ -32,7 +32,7 @@ let stack: S3RegistryStack;
 beforeAll(async () => {
   [environment, stack] = await Promise.all([
     startDeployEnvironment(),
-    startS3RegistryStack({ auth: 'token', harborApi: true, username: 'admin', password: seedSecrets['admin-password'] }),
+    startS3RegistryStack({ auth: 'token', username: 'admin', password: seedSecrets['admin-password'] }),
   ]);
 }, 180_000);
 afterAll(async () => {

@@ -221,7 +221,7 @@ describe('deploy with the COS preflight on real S3 and the smoke test on a real 
   let stack: S3RegistryStack;
   let storageInputs: Record<string, string>;
   beforeAll(async () => {
-    stack = await startS3RegistryStack({ auth: 'token', harborApi: true, username: 'admin', password: seedSecrets['admin-password'] });
+    stack = await startS3RegistryStack({ auth: 'token', username: 'admin', password: seedSecrets['admin-password'] });
     storageInputs = { ...inputsOnRegistryStack(stack), 'storage-preflight': 'true', 'smoke-test': 'true' };
   }, 120_000);
   afterAll(async () => {

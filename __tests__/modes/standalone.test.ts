@@ -9,7 +9,7 @@ const password = 'Smoke-Probe-Pass-42';
 let stack: S3RegistryStack;
 
 beforeAll(async () => {
-  stack = await startS3RegistryStack({ auth: 'token', harborApi: true, username: 'admin', password });
+  stack = await startS3RegistryStack({ auth: 'token', username: 'admin', password });
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();

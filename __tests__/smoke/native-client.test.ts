@@ -2,21 +2,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runSmokeTest, SmokeTestError, type SmokeTestOptions } from '../../src/smoke/index.js';
+import { runSmokeTest, SmokeTestError, type SmokeTestOptions, type SmokeTestResult } from '../../src/smoke/index.js';
 import type { FaultRule, FaultTarget } from '../support/registry-stack/front.js';
-import { startRegistryStack, type RegistryStack } from '../support/registry-stack/stack.js';
-import { FAULTS_ONCE, PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, passwordForms, scratchDir } from './support.js';
+import type { SystemSettings } from '../support/registry-stack/harbor/model.js';
+import { startRegistryStack, type HarborStack, type RegistryStack } from '../support/registry-stack/stack.js';
+import { CLEANUP_ANSWERS, REFUSALS } from './harbor-scenarios.js';
+import { FAULTS_ONCE, PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, listArtifacts, passwordForms, registryHasManifest, scratchDir, tagManifest } from './support.js';
 
-// Tier 2 (Harbor-like token front with the Harbor API) and tier 1 (htpasswd, no Harbor API).
-let harbor: RegistryStack;
+// Tier 2 (the Harbor core front: token service, /api/v2.0, policies) and tier 1 (htpasswd, no Harbor).
+let harbor: HarborStack;
 let plain: RegistryStack;
+let harborDefaults: SystemSettings;
 const workDir = scratchDir();
 
 beforeAll(async () => {
   [harbor, plain] = await Promise.all([
-    startRegistryStack({ auth: 'token', harborApi: true, username: USERNAME, password: PASSWORD }),
-    startRegistryStack({ auth: 'htpasswd', harborApi: false, username: USERNAME, password: PASSWORD }),
+    startRegistryStack({ auth: 'token', username: USERNAME, password: PASSWORD }),
+    startRegistryStack({ auth: 'htpasswd', username: USERNAME, password: PASSWORD }),
   ]);
+  harborDefaults = { ...harbor.harbor.model.settings };
 });
 afterAll(async () => {
   await Promise.all([harbor?.stop(), plain?.stop()]);
@@ -25,6 +29,7 @@ afterAll(async () => {
 afterEach(() => {
   harbor.front.clearFaults();
   plain.front.clearFaults();
+  harbor.harbor.model.configure(harborDefaults);
 });
 
 function options(stack: RegistryStack, overrides: Partial<SmokeTestOptions> = {}): SmokeTestOptions {
@@ -143,25 +148,11 @@ describe('native client, failures a retry cannot fix: one attempt, a named cause
     expect(error.kind).toBe('wrong-password');
     expect(error.attempts).toBe(1);
     const sent = requestsSince(stack(), start);
-    expect(sent.filter((request) => request.target === 'token' || request.target === 'ping').length).toBe(2);
+    // Harbor: ping, token with scope (granted as to anonymous), token without scope (401). htpasswd: ping, ping with Basic.
+    expect(sent.filter((request) => request.target === 'token' || request.target === 'ping').length).toBe(stack() === harbor ? 3 : 2);
     expect(sent.some((request) => request.path.includes('/blobs/'))).toBe(false);
     const leaked = passwordForms(USERNAME, 'not-the-password').filter((form) => log.lines().join('\n').includes(form) || error.message.includes(form));
     expect(leaked).toEqual([]);
-  });
-
-  it('a token realm on another host than external-url', async () => {
-    const start = harbor.front.requests.length;
-    const error = await expectFailure(runSmokeTest(options(harbor, { externalUrl: 'https://harbor.example.com' })));
-    expect(error.kind).toBe('realm-mismatch');
-    expect(error.attempts).toBe(1);
-    expect(error.message).toContain('https://harbor.example.com');
-    expect(requestsSince(harbor, start).some((request) => request.target === 'token')).toBe(false);
-  });
-
-  it('a project that does not exist', async () => {
-    const error = await expectFailure(runSmokeTest(options(harbor, { repository: 'no-such-project/harbor-smoke' })));
-    expect(error.kind).toBe('not-found');
-    expect(error.attempts).toBe(1);
   });
 
   it('a registry-url that is no registry (404 on the ping)', async () => {
@@ -199,13 +190,6 @@ describe('native client: logging and cleanup', () => {
     expect(passwordForms().filter((form) => lines.join('\n').includes(form))).toEqual([]);
   });
 
-  it('removes the repository through the Harbor API', async () => {
-    const result = await runSmokeTest(options(harbor, { keep: false, repository: 'library/cleanup-api' }));
-    expect(result.cleanedUp).toBe(true);
-    expect(harbor.front.deletedRepositories).toContain('library/cleanup-api');
-    expect((await fetchManifest(harbor.url, result.digest, 'library/cleanup-api')).status).toBe(404);
-  });
-
   it('falls back to a manifest DELETE by digest where there is no Harbor API', async () => {
     const result = await runSmokeTest(options(plain, { keep: false }));
     expect(result.cleanedUp).toBe(true);
@@ -217,6 +201,163 @@ describe('native client: logging and cleanup', () => {
     const result = await runSmokeTest(options(plain, { keep: true }));
     expect(result.cleanedUp).toBe(false);
     expect(await fetchManifest(plain.url, result.digest)).toEqual({ status: 200, digest: result.digest });
+  });
+});
+
+describe("native client, Harbor's refusals: one attempt, Harbor's words and what to change", () => {
+  it.each(REFUSALS)('$name', async (scenario) => {
+    const start = harbor.front.requests.length;
+    const overrides = scenario.arrange(harbor);
+    const log = captureJobLog();
+    let error: SmokeTestError;
+    try {
+      error = await expectFailure(runSmokeTest(options(harbor, overrides)));
+    } finally {
+      log.restore();
+    }
+    expect(error.kind).toBe(scenario.kind);
+    for (const fragment of scenario.message) expect(error.message).toMatch(fragment);
+    expect(error.attempts).toBe(1);
+    expect(requestsSince(harbor, start).some((request) => request.target === 'blob-post')).toBe(scenario.pushes);
+    const leaked = passwordForms(overrides.username ?? USERNAME, overrides.password ?? PASSWORD).filter((form) => log.text().includes(form) || error.message.includes(form));
+    expect(leaked).toEqual([]);
+  });
+});
+
+describe('native client, Harbor answers that are handled or clear by themselves', () => {
+  it('retries the read-back while the scan on push is still running, then succeeds', async () => {
+    harbor.harbor.model.addProject({ name: 'scan-on-push', preventVulnerable: { severity: 'high', autoScan: true, scanRunningForChecks: 2 } });
+    const log = captureJobLog();
+    let result: SmokeTestResult;
+    try {
+      result = await runSmokeTest(options(harbor, { repository: 'scan-on-push/harbor-smoke' }));
+    } finally {
+      log.restore();
+    }
+    expect(result.attempts).toBe(3);
+    expect(log.lines().filter((line) => /^read back manifest: retrying in .* \(GET \/v2\/scan-on-push\/harbor-smoke\/manifests\/smoke-\S+ → 412 PROJECTPOLICYVIOLATION\)$/.test(line))).toHaveLength(2);
+  });
+
+  it('a scan that outlasts smoke-test-timeout fails as timeout, quoting Harbor', async () => {
+    harbor.harbor.model.addProject({ name: 'slow-scan', preventVulnerable: { severity: 'low', autoScan: true, scanRunningForChecks: 1000 } });
+    const error = await expectFailure(runSmokeTest(options(harbor, { repository: 'slow-scan/harbor-smoke', timeoutMs: 1500 })));
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toMatch(/diagnosis: Harbor refuses to serve the pushed image, so the smoke test cannot read it back \(Harbor: "current image with "Running" status of vulnerability scanning cannot be pulled/);
+    expect(error.message).toMatch(/the vulnerability scan of the image has not finished yet; Harbor serves the image once its scan on push has finished: raise smoke-test-timeout/);
+  });
+
+  it('renews an expired token and goes on', async () => {
+    // A private project: anonymous may not push, and Harbor treats an expired token as none.
+    harbor.harbor.model.addProject({ name: 'renewal' });
+    harbor.front.beforeNext('manifest-put', () => harbor.harbor.model.advanceClock(3600));
+    const log = captureJobLog();
+    let result: SmokeTestResult;
+    try {
+      result = await runSmokeTest(options(harbor, { repository: 'renewal/harbor-smoke' }));
+    } finally {
+      log.restore();
+    }
+    expect(result.attempts).toBe(2);
+    expect(log.lines()).toContainEqual(expect.stringMatching(/^manifest: token refused \(PUT \/v2\/renewal\/harbor-smoke\/manifests\/smoke-\S+ → 401 UNAUTHORIZED\): fetching a new one$/));
+    expect(await fetchManifest(harbor.url, result.digest, 'renewal/harbor-smoke')).toEqual({ status: 200, digest: result.digest });
+  });
+
+  it('a 401 that a fresh token does not cure: renewed once, then denied with the answer', async () => {
+    const start = harbor.front.requests.length;
+    harbor.front.addFault({ target: 'manifest-put', status: 401, times: Infinity });
+    const error = await expectFailure(runSmokeTest(options(harbor)));
+    expect(error.kind).toBe('denied');
+    expect(error.attempts).toBe(2);
+    expect(error.message).toMatch(/Harbor refused smoke-test-username access to library\/harbor-smoke even with a fresh token \(Harbor: "injected 401"\)/);
+    expect(requestsSince(harbor, start).filter((request) => request.target === 'manifest-put' && request.faulted)).toHaveLength(2);
+  });
+
+  it.each([
+    ['v2.13 announces the external URL', '2.13.5', (port: string) => `http://localhost:${port}`],
+    ["v2.15 announces the request's host with the external URL's scheme", '2.15.2', (port: string) => `https://localhost:${port}`],
+  ])('%s: registry-url differs from external-url, tokens come through registry-url', async (_label, version, externalUrl) => {
+    const external = externalUrl(new URL(harbor.url).port);
+    harbor.harbor.model.configure({ version, externalUrl: external });
+    const start = harbor.front.requests.length;
+    const log = captureJobLog();
+    try {
+      const result = await runSmokeTest(options(harbor, { externalUrl: external }));
+      expect(result.attempts).toBe(1);
+    } finally {
+      log.restore();
+    }
+    expect(log.lines()).toContainEqual(expect.stringMatching(/^login: Harbor announces its token service at https?:\/\/(localhost|127\.0\.0\.1):\d+\/service\/token; the smoke test reaches it through registry-url http:\/\/127\.0\.0\.1:\d+$/));
+    expect(requestsSince(harbor, start).filter((request) => request.target === 'token')).toHaveLength(1);
+  });
+
+  it('v2.13 announcing an external URL the runner cannot reach, external-url not given: tokens come through registry-url', async () => {
+    harbor.harbor.model.configure({ version: '2.13.5', externalUrl: 'http://localhost:1' });
+    const result = await runSmokeTest(options(harbor));
+    expect(result.attempts).toBe(1);
+  });
+});
+
+describe('native client: cleanup removes exactly what it pushed', () => {
+  /** A repository that already holds two images, one under two tags: a team's, not the smoke test's. */
+  async function seedRepository(repository: string): Promise<Array<{ digest: string; tags: string[] }>> {
+    const first = await runSmokeTest(options(harbor, { repository }));
+    const second = await runSmokeTest(options(harbor, { repository }));
+    await tagManifest(harbor.url, repository, first.digest, 'stable');
+    await tagManifest(harbor.url, repository, second.digest, 'latest');
+    return listArtifacts(harbor.url, repository);
+  }
+
+  async function expectOnlyRemoved(repository: string, seeded: Array<{ digest: string; tags: string[] }>, removed: string[], start: number): Promise<void> {
+    expect(await listArtifacts(harbor.url, repository)).toEqual(seeded);
+    for (const { digest, tags } of seeded) {
+      expect(await registryHasManifest(harbor, repository, digest)).toBe(true);
+      for (const tag of tags) expect(await fetchManifest(harbor.url, tag, repository)).toEqual({ status: 200, digest });
+    }
+    for (const digest of removed) {
+      expect(await fetchManifest(harbor.url, digest, repository)).toEqual({ status: 404 });
+      expect(await registryHasManifest(harbor, repository, digest)).toBe(false);
+    }
+    const deletes = requestsSince(harbor, start).filter((request) => request.method === 'DELETE');
+    expect(deletes.map((request) => request.target)).toEqual(removed.map(() => 'artifact-delete'));
+    expect(deletes.map((request) => request.path.split('/').pop()).sort()).toEqual([...removed].sort());
+  }
+
+  it("in a repository holding other images and tags, only the smoke test's artifact goes", async () => {
+    const repository = 'library/team-app';
+    const seeded = await seedRepository(repository);
+    expect(seeded).toHaveLength(2);
+    const start = harbor.front.requests.length;
+    const result = await runSmokeTest(options(harbor, { repository, keep: false }));
+    expect(result.cleanedUp).toBe(true);
+    await expectOnlyRemoved(repository, seeded, [result.digest], start);
+  });
+
+  it("two smoke tests at once on one repository: one's cleanup runs between the other's push and read-back", async () => {
+    const repository = 'library/shared-smoke';
+    const seeded = await seedRepository(repository);
+    const start = harbor.front.requests.length;
+    let inBetween: Promise<SmokeTestResult> | undefined;
+    // The second run's first manifest GET is its read-back: the first run pushes, reads back and cleans up right then.
+    harbor.front.beforeNext('manifest-get', () => (inBetween = runSmokeTest(options(harbor, { repository, keep: false, workDir: scratchDir() }))));
+    const second = await runSmokeTest(options(harbor, { repository, keep: false }));
+    const first = await inBetween!;
+    expect([first.cleanedUp, second.cleanedUp]).toEqual([true, true]);
+    expect(first.digest).not.toBe(second.digest);
+    await expectOnlyRemoved(repository, seeded, [first.digest, second.digest], start);
+  });
+
+  it.each(CLEANUP_ANSWERS)('$name', async (scenario) => {
+    const overrides = scenario.arrange(harbor);
+    const log = captureJobLog();
+    let result: SmokeTestResult;
+    try {
+      result = await runSmokeTest(options(harbor, { ...overrides, keep: false }));
+    } finally {
+      log.restore();
+    }
+    expect(result.cleanedUp).toBe(scenario.cleanedUp);
+    expect(log.lines().filter((line) => scenario.message.every((fragment) => fragment.test(line)))).toHaveLength(1);
+    expect(log.lines().some((line) => line.startsWith('::warning'))).toBe(!scenario.cleanedUp);
   });
 });
 

@@ -12,7 +12,7 @@ let dockerd: StartedDockerd;
 const workDir = scratchDir();
 
 beforeAll(async () => {
-  [stack, dockerd] = await Promise.all([startS3RegistryStack({ auth: 'token', harborApi: true, username: USERNAME, password: PASSWORD }), startDockerd()]);
+  [stack, dockerd] = await Promise.all([startS3RegistryStack({ auth: 'token', username: USERNAME, password: PASSWORD }), startDockerd()]);
   // The docker CLI (run through runTool, which passes the environment on) talks to this test's dockerd.
   process.env.DOCKER_HOST = dockerd.host;
 });

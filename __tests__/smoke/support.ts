@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultRule, FaultTarget } from '../support/registry-stack/front.js';
+import type { HarborStack } from '../support/registry-stack/stack.js';
 
 export const USERNAME = 'admin';
 export const PASSWORD = 'Smoke-Pa55word!';
@@ -20,19 +21,56 @@ export function passwordForms(username = USERNAME, password = PASSWORD): string[
   return [password, Buffer.from(`${username}:${password}`).toString('base64'), Buffer.from(password).toString('base64')];
 }
 
-/**
- * Reads a manifest from the registry independently of the code under test: token from the
- * front's token service (when it has one), GET with an Accept of the manifest types.
- */
+function basic(username = USERNAME, password = PASSWORD): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** A token from the front's token service (when it has one), else the Basic header: independent of the code under test. */
+async function authorizationFor(registryUrl: string, repository: string, actions: string): Promise<string> {
+  const tokenAnswer = await fetch(`${registryUrl}/service/token?service=harbor-registry&scope=repository:${repository}:${actions}`, { headers: { Authorization: basic() } });
+  if (tokenAnswer.status === 200) return `Bearer ${((await tokenAnswer.json()) as { token: string }).token}`;
+  return basic();
+}
+
+/** Reads a manifest through the front as the admin would: status, and the sha256 of what came back. */
 export async function fetchManifest(registryUrl: string, reference: string, repository = REPOSITORY): Promise<{ status: number; digest?: string }> {
-  const basic = `Basic ${Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64')}`;
-  let authorization = basic;
-  const tokenAnswer = await fetch(`${registryUrl}/service/token?service=harbor-registry&scope=repository:${repository}:pull`, { headers: { Authorization: basic } });
-  if (tokenAnswer.status === 200) authorization = `Bearer ${((await tokenAnswer.json()) as { token: string }).token}`;
+  const authorization = await authorizationFor(registryUrl, repository, 'pull');
   const answer = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { headers: { Authorization: authorization, Accept: MANIFEST_TYPES } });
   if (answer.status !== 200) return { status: answer.status };
   const body = Buffer.from(await answer.arrayBuffer());
   return { status: 200, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` };
+}
+
+/** Puts an existing manifest under another tag, as `docker tag` + `docker push` would. */
+export async function tagManifest(registryUrl: string, repository: string, digest: string, tag: string): Promise<void> {
+  const authorization = await authorizationFor(registryUrl, repository, 'pull,push');
+  const manifest = await fetch(`${registryUrl}/v2/${repository}/manifests/${digest}`, { headers: { Authorization: authorization, Accept: MANIFEST_TYPES } });
+  const put = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { Authorization: authorization, 'Content-Type': manifest.headers.get('content-type') ?? MANIFEST_TYPES.split(',')[0]! },
+    body: Buffer.from(await manifest.arrayBuffer()),
+  });
+  if (put.status !== 201) throw new Error(`tagging ${repository}@${digest} as ${tag}: ${put.status} ${await put.text()}`);
+}
+
+/** Harbor's artifact list of a repository (GET …/artifacts), digests with their tags, as the admin sees it. */
+export async function listArtifacts(registryUrl: string, repository: string): Promise<Array<{ digest: string; tags: string[] }>> {
+  const [project, ...rest] = repository.split('/');
+  const answer = await fetch(`${registryUrl}/api/v2.0/projects/${project}/repositories/${encodeURIComponent(encodeURIComponent(rest.join('/')))}/artifacts`, {
+    headers: { Authorization: basic() },
+  });
+  if (answer.status !== 200) throw new Error(`listing ${repository}: ${answer.status} ${await answer.text()}`);
+  const artifacts = (await answer.json()) as Array<{ digest: string; tags: Array<{ name: string }> | null }>;
+  return artifacts.map((artifact) => ({ digest: artifact.digest, tags: (artifact.tags ?? []).map((tag) => tag.name).sort() })).sort((a, b) => a.digest.localeCompare(b.digest));
+}
+
+/** Whether the registry behind Harbor still stores a manifest, asked directly with core's credentials. */
+export async function registryHasManifest(stack: HarborStack, repository: string, digest: string): Promise<boolean> {
+  const answer = await fetch(`${stack.registry.url}/v2/${repository}/manifests/${digest}`, {
+    method: 'HEAD',
+    headers: { Authorization: stack.harbor.registryAuthorization, Accept: MANIFEST_TYPES },
+  });
+  return answer.status === 200;
 }
 
 /** Every fault kind the retry policy answers, once: both clients must push through each of them. */

@@ -100,9 +100,11 @@ export interface SmokeSettings {
   timeoutIsDefault: boolean;
   username: string;
   password?: string;
+  /** The input the password came from: smoke-test-password, else admin-password. */
+  passwordInput: 'smoke-test-password' | 'admin-password';
   registryUrl: string;
-  /** The URL whose host Harbor's token realm must name. */
-  realmUrl: string;
+  /** external-url when given: Harbor may announce its token service there. */
+  externalUrl?: string;
   keep: boolean;
 }
 

@@ -216,8 +216,9 @@ function validateSmoke(problems: InputProblems, raw: RawInputs, external: URL | 
     timeoutIsDefault: raw['smoke-test-timeout'] === '3m',
     username: raw['smoke-test-username'],
     password,
+    passwordInput: raw['smoke-test-password'] ? 'smoke-test-password' : 'admin-password',
     registryUrl: registry.origin,
-    realmUrl: registry.origin,
+    externalUrl: external?.origin,
     keep,
   };
 }

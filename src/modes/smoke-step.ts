@@ -18,10 +18,11 @@ export async function smokeTestStep(smoke: SmokeSettings, workDir: string, optio
   if (timeoutMs > smoke.timeoutMs) log.info(`Smoke test budget ${Math.round(timeoutMs / 1000)} s: 30 × the measured COS list lag of ${options.listLagMs} ms`);
   const result = await runSmokeTest({
     registryUrl: smoke.registryUrl,
-    externalUrl: smoke.realmUrl,
+    externalUrl: smoke.externalUrl,
     repository: smoke.repository,
     username: smoke.username,
     password: smoke.password ?? '',
+    passwordInput: smoke.passwordInput,
     timeoutMs,
     keep: smoke.keep,
     client: smoke.client,

@@ -2,8 +2,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool, ToolTimeoutError } from '../tools/exec.js';
 import { SmokeTestError, type SmokeFailureCause } from './errors.js';
+import { explainDeniedPush, explainUnauthorized } from './harbor-answers.js';
 import type { SmokeImage } from './image.js';
-import { RetryableFailure, retrying, type RetryContext } from './retry-policy.js';
+import { RetryableFailure, TokenRefused, retrying, type RetryContext } from './retry-policy.js';
 
 export interface DockerPushSettings {
   dockerPath: string;
@@ -52,21 +53,21 @@ export async function pushWithDocker(settings: DockerPushSettings, image: SmokeI
     // The native login has just proven these credentials, and dockerd reports a failed ping
     // (503) as "401 Unauthorized": here a 401 is a ping that failed, retried like one.
     if (result.exitCode !== 0 && /401 Unauthorized/.test(result.stderr)) throw new RetryableFailure(`docker login → ${lastLine(result.stderr)}`, undefined, undefined, undefined, false);
-    if (result.exitCode !== 0) judgeDockerFailure('docker login', result.stderr, retry);
+    if (result.exitCode !== 0) judgeDockerFailure('docker login', result.stderr, retry, settings.repository);
   });
 
   const tarPath = join(settings.workDir, `${image.tag}.tar`);
   await writeFile(tarPath, image.layerTar);
   try {
     const imported = await docker(['import', tarPath, reference]);
-    if (imported.exitCode !== 0) judgeDockerFailure('docker import', imported.stderr, retry);
+    if (imported.exitCode !== 0) judgeDockerFailure('docker import', imported.stderr, retry, settings.repository);
   } finally {
     await rm(tarPath, { force: true });
   }
 
   const digest = await retrying(retry, 'docker push', async () => {
     const result = await docker(['push', reference]);
-    if (result.exitCode !== 0) judgeDockerFailure('docker push', result.stderr, retry);
+    if (result.exitCode !== 0) judgeDockerFailure('docker push', result.stderr, retry, settings.repository);
     const match = /digest: (sha256:[0-9a-f]{64})/.exec(result.stdout);
     if (!match) throw new SmokeTestError('docker push succeeded but printed no digest', { cause: 'docker', attempts: retry.counter.attempts });
     return match[1]!;
@@ -83,7 +84,7 @@ const MIN_DOCKER_RUN_MS = 1000;
 
 /** Which docker failures can succeed on a re-run: docker prints the same text whether or not it retried itself. */
 const NOT_RETRYABLE: Array<{ pattern: RegExp; cause: SmokeFailureCause; message: string }> = [
-  { pattern: /401 Unauthorized|incorrect username or password|unauthorized: authentication required/i, cause: 'wrong-password', message: 'the registry refused the username or password' },
+  { pattern: /401 Unauthorized|incorrect username or password|unauthorized: authentication required/i, cause: 'wrong-password', message: 'the registry refused the username or password: check smoke-test-username and smoke-test-password (or admin-password)' },
   { pattern: /denied|unauthorized|forbidden/i, cause: 'denied', message: 'the registry denied the push (no push permission, or the project does not exist)' },
   { pattern: /name unknown|NAME_UNKNOWN|not found: manifest unknown/i, cause: 'not-found', message: 'the repository or its project does not exist' },
   { pattern: /x509|certificate|tls: /i, cause: 'tls', message: 'TLS failed: check the certificate and the scheme of registry-url' },
@@ -94,8 +95,29 @@ function lastLine(text: string): string {
   return text.trim().split('\n').pop() ?? '';
 }
 
-function judgeDockerFailure(step: string, stderr: string, retry: RetryContext): never {
+/**
+ * Harbor's refusal as docker prints it: the error code in lower case, then Harbor's message
+ * (docker/distribution registry/api/errcode: "denied: The system is in read only mode. …").
+ */
+function harborRefusal(stderr: string): { code: string; message: string } | undefined {
+  const matches = [...stderr.matchAll(/\b(denied|unauthorized|forbidden): (.+)$/gm)];
+  const last = matches.at(-1);
+  return last ? { code: last[1]!, message: last[2]!.trim() } : undefined;
+}
+
+function judgeDockerFailure(step: string, stderr: string, retry: RetryContext, repository: string): never {
   const lastAttempt = `${step} → ${lastLine(stderr)}`;
+  const refusal = harborRefusal(stderr);
+  // The native login proved the credentials and the push grant: a refusal of the push itself is Harbor's to explain.
+  if (step === 'docker push' && refusal?.code === 'unauthorized') {
+    // docker keeps its token for the whole push: once it expired, a re-run fetches a new one (once).
+    const { cause, message } = explainUnauthorized(repository, refusal.message);
+    throw new TokenRefused(lastAttempt, undefined, new SmokeTestError(`${step}: ${message}`, { cause, attempts: retry.counter.attempts, lastAttempt }));
+  }
+  if (step === 'docker push' && refusal) {
+    const { cause, message } = explainDeniedPush(repository, refusal.message);
+    throw new SmokeTestError(`${step}: ${message}`, { cause, attempts: retry.counter.attempts, lastAttempt });
+  }
   for (const { pattern, cause, message } of NOT_RETRYABLE) {
     if (pattern.test(stderr)) throw new SmokeTestError(`${step}: ${message}`, { cause, attempts: retry.counter.attempts, lastAttempt });
   }

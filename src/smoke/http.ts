@@ -7,8 +7,12 @@ export interface RegistryAnswer {
   status: number;
   headers: Headers;
   body: Buffer;
-  /** `errors[0].code` of a distribution error body (UNKNOWN, BLOB_UPLOAD_UNKNOWN, NAME_UNKNOWN...). */
+  /** `errors[0].code` of a distribution or Harbor error body (UNKNOWN, BLOB_UPLOAD_UNKNOWN, DENIED...). */
   errorCode?: string;
+  /** `errors[0].message`: Harbor's own words (read-only mode, quota, policy …). */
+  errorMessage?: string;
+  /** Whether the request carried a Bearer token (a 401 to it may only mean the token expired). */
+  sentToken: boolean;
 }
 
 /** The request never got an answer: reset, refused, timed out, or TLS failed. */
@@ -62,7 +66,9 @@ export class RegistryHttp {
       log.info(`${step}: ${method} ${describePath(url)} → no answer (${code})`);
       throw new NetworkFailure(method, url, code, TLS_ERROR.test(code));
     }
-    const answer: RegistryAnswer = { method, url, status: response.status, headers: response.headers, body, errorCode: registryErrorCode(body) };
+    const error = registryError(body);
+    const sentToken = request.headers?.Authorization?.startsWith('Bearer ') ?? false;
+    const answer: RegistryAnswer = { method, url, status: response.status, headers: response.headers, body, errorCode: error?.code, errorMessage: error?.message, sentToken };
     log.info(`${step}: ${method} ${describePath(url)} → ${response.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`);
     return answer;
   }
@@ -78,12 +84,15 @@ export function describeAnswer(answer: RegistryAnswer): string {
   return `${answer.method} ${describePath(answer.url)} → ${answer.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`;
 }
 
-function registryErrorCode(body: Buffer): string | undefined {
+function registryError(body: Buffer): { code?: string; message?: string } | undefined {
   if (body.length === 0 || body[0] !== 0x7b /* { */) return undefined;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { errors?: Array<{ code?: unknown }> };
-    const code = parsed.errors?.[0]?.code;
-    return typeof code === 'string' ? code : undefined;
+    const parsed = JSON.parse(body.toString('utf8')) as { errors?: Array<{ code?: unknown; message?: unknown }> };
+    const first = parsed.errors?.[0];
+    return {
+      code: typeof first?.code === 'string' ? first.code : undefined,
+      message: typeof first?.message === 'string' && first.message ? first.message : undefined,
+    };
   } catch {
     return undefined;
   }

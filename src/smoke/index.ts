@@ -1,11 +1,11 @@
 import { inGroup, log } from '../report/log.js';
 import { registerSecret } from '../report/redact.js';
-import { login } from './auth.js';
+import { login, type Authorization } from './auth.js';
 import { RetryBudget } from './backoff.js';
 import { cleanUp } from './cleanup.js';
 import { pushWithDocker, removeDockerConfig, removeLocalImage } from './docker-client.js';
 import { SmokeTestError } from './errors.js';
-import { RegistryHttp } from './http.js';
+import { NetworkFailure, RegistryHttp } from './http.js';
 import { buildSmokeImage } from './image.js';
 import { pushImage } from './native-push.js';
 import { readBackImage } from './readback.js';
@@ -19,12 +19,14 @@ export { diagnoseRegistryLog } from './diagnose.js';
 export interface SmokeTestOptions {
   /** e.g. https://harbor.example.com or http://127.0.0.1:PORT */
   registryUrl: string;
-  /** Harbor's external-url: a token realm on another host is a named failure cause. */
+  /** Harbor's external-url: Harbor may announce its token service there; a realm on a third host is a named failure cause. */
   externalUrl?: string;
   /** e.g. library/harbor-smoke */
   repository: string;
   username: string;
   password: string;
+  /** The input the password came from, named when Harbor refuses it (default smoke-test-password). */
+  passwordInput?: 'smoke-test-password' | 'admin-password';
   /** Overall retry budget. */
   timeoutMs: number;
   /** Skip cleanup. */
@@ -68,13 +70,21 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
   const image = buildSmokeImage();
 
   return inGroup(`Smoke test: push ${options.repository}:${image.tag} with the ${options.client} client`, async () => {
-    const authorization = await retrying(retry, 'login', () =>
-      login(http, { baseUrl, externalUrl: options.externalUrl, repository: options.repository, username: options.username, password: options.password }, retry.counter),
-    );
+    const settings = {
+      baseUrl,
+      externalUrl: options.externalUrl,
+      repository: options.repository,
+      username: options.username,
+      password: options.password,
+      passwordInput: options.passwordInput ?? 'smoke-test-password',
+    };
+    const authorization = await retrying(retry, 'login', () => login(http, settings, retry.counter));
+    retry.renewToken = authorization.renew;
     const session: RegistrySession = { http, baseUrl, repository: options.repository, authorization, retry };
     let digest: string;
     if (options.client === 'docker') {
       if (!options.dockerPath) throw new SmokeTestError('smoke-test-client docker needs the docker CLI', { cause: 'docker', attempts: retry.counter.attempts });
+      await checkDockerReachesRealm(http, authorization, retry.counter);
       try {
         const pushed = await pushWithDocker({ ...options, dockerPath: options.dockerPath }, image, retry);
         digest = await readBackImage(session, image.tag, pushed.digest);
@@ -90,7 +100,7 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
     log.info(`Smoke test: ${options.repository}@${digest} pushed and read back after ${attempts} attempt(s)`);
     // Cleanup gets a budget of its own: a push that used the whole budget still deserves a cleanup.
     const cleanupSession = { ...session, retry: { budget: new RetryBudget({ timeoutMs: 30_000, baseMs: options.backoffBaseMs }), counter: new AttemptCounter() } };
-    const cleanedUp = options.keep ? false : await cleanUp(cleanupSession, options, digest);
+    const cleanedUp = options.keep ? false : await cleanUp(cleanupSession, options, { digest, tag: image.tag });
     return {
       digest,
       attempts,
@@ -100,4 +110,26 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
       cleanedUp,
     };
   });
+}
+
+/**
+ * docker follows the token realm Harbor announced, not registry-url: up to v2.13 that is Harbor's
+ * external URL, from v2.14 registry-url's host with the external URL's scheme. When the native
+ * login fetched its token elsewhere, check before docker runs that the runner reaches the
+ * announced realm at all: a host that does not resolve or refuses does not change on a retry.
+ */
+async function checkDockerReachesRealm(http: RegistryHttp, authorization: Authorization, counter: AttemptCounter): Promise<void> {
+  const realm = authorization.announcedRealm;
+  if (!realm) return;
+  try {
+    await http.send('login', 'GET', new URL(realm.pathname, realm.origin));
+  } catch (error) {
+    if (!(error instanceof NetworkFailure)) throw error;
+    throw new SmokeTestError(
+      `docker fetches its tokens from the realm Harbor announces, ${realm.origin}${realm.pathname}, and the runner cannot reach it (${error.code}). ` +
+        "Harbor v2.8–v2.13 announces its external URL, v2.14 and later the host a request reached with the external URL's scheme; the native client fetches its tokens through registry-url instead. " +
+        `Set smoke-test-client: native, or run the smoke test where ${realm.origin} answers`,
+      { cause: 'unreachable', attempts: counter.attempts },
+    );
+  }
 }

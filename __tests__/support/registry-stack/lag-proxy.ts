@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { forward, readBody } from './http-body.js';
+import { asOutgoing, forward, readBody } from './http-body.js';
 
 /**
  * Sits between the registry and radosgw and makes the bucket eventually consistent the way COS
@@ -54,7 +54,7 @@ export async function startLagProxy(upstreamUrl: string, keyPattern: RegExp = UP
         return;
       }
       const body = await readBody(req);
-      const answer = await forward(upstream, req, body);
+      const answer = await forward(upstream, asOutgoing(req), body);
       const isWrite = (req.method === 'PUT' && !url.searchParams.has('partNumber')) || (req.method === 'POST' && url.searchParams.has('uploadId'));
       if (isWrite && answer.status === 200 && keyPattern.test(path) && Date.now() < windowEnd) hidden.add(path);
       if (req.method === 'DELETE') hidden.delete(path);

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { freePort, registryEnvironment, startProcess, waitUntil } from './processes.js';
 
 export type RegistryStorage = { kind: 'filesystem' } | { kind: 's3'; endpoint: string; bucket: string; accessKey: string; secretKey: string };
-export type RegistryAuth =
-  | { kind: 'htpasswd'; username: string; password: string }
-  | { kind: 'token'; realm: string; service: string; issuer: string; certificatePath: string };
+/** The registry's own auth: htpasswd, as Harbor's chart configures it (for core's credentials). */
+export type RegistryAuth = { kind: 'htpasswd'; username: string; password: string };
 
 export interface StartedRegistry {
   /** http://127.0.0.1:PORT, talked to directly (tests normally go through the front). */
@@ -74,10 +73,7 @@ function storageLines(storage: RegistryStorage, dir: string): string[] {
 }
 
 function authLines(auth: RegistryAuth, dir: string): string[] {
-  if (auth.kind === 'htpasswd') {
-    const file = join(dir, 'htpasswd');
-    writeFileSync(file, execFileSync('htpasswd', ['-Bbn', auth.username, auth.password]));
-    return ['  htpasswd:', '    realm: smoke-registry', `    path: ${file}`];
-  }
-  return ['  token:', `    realm: ${auth.realm}`, `    service: ${auth.service}`, `    issuer: ${auth.issuer}`, `    rootcertbundle: ${auth.certificatePath}`];
+  const file = join(dir, 'htpasswd');
+  writeFileSync(file, execFileSync('htpasswd', ['-Bbn', auth.username, auth.password]));
+  return ['  htpasswd:', '    realm: smoke-registry', `    path: ${file}`];
 }
