@@ -9,6 +9,7 @@ import { ApiHandler, type AccessRule } from './api.js';
 import { Controllers } from './controllers.js';
 import { crdObject, establishedStatus, simulatedNode } from './seed-objects.js';
 import { RequestFaults, type RequestFault } from './faults.js';
+import { startSlowLink } from './slow-link.js';
 import { writeKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 import { OpenApiCatalog } from './openapi.js';
 import { DEFAULT_CRD_KINDS, ResourceRegistry, type CrdKind } from './resources.js';
@@ -44,6 +45,11 @@ export interface KubeSimOptions {
   rejectWatchList?: boolean;
   /** Changes kept for watch replay; older resourceVersions get 410 Expired. Default 50000. */
   eventHistoryLimit?: number;
+  /**
+   * Round-trip time of a long link between the clients and the simulator (slow-link.ts): every
+   * request pays it, a TLS handshake its own round trips, a watch event half of it. Default 0.
+   */
+  latencyMs?: number;
 }
 
 export interface KubeSim {
@@ -119,8 +125,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const link = options.latencyMs ? await startSlowLink(server.address() as AddressInfo, options.latencyMs) : undefined;
+  url = `${options.tls ? 'https' : 'http'}://${link?.address ?? `127.0.0.1:${(server.address() as AddressInfo).port}`}`;
   controllers.start();
 
   const typeOf = (apiVersion: string, kind: string) => {
@@ -150,6 +156,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     close: async () => {
       controllers.stop();
       watches.closeAll();
+      await link?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
