@@ -61715,7 +61715,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 893:
+/***/ 6958:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64814,10 +64814,10 @@ const INPUTS = [
     { name: 'kubeconfig', secret: true, description: 'Kubeconfig content, plain or base64. Empty: the runner\'s KUBECONFIG (every file it lists, merged as kubectl merges them; their credentials are masked). Written to a private file that the post step removes.' },
     { name: 'tke-cluster-id', description: 'TKE cluster ID (cls-…): with no kubeconfig input and no KUBECONFIG, the action gets a kubeconfig from TKE itself (DescribeClusterKubeconfig).' },
     { name: 'tke-region', description: 'Region of the TKE cluster (default: cos-region).' },
-    { name: 'tencentcloud-secret-id', secret: true, description: 'Tencent Cloud SecretId for the TKE API (default: cos-secret-id). Needs tke:DescribeClusterKubeconfig.' },
+    { name: 'tencentcloud-secret-id', secret: true, description: 'Tencent Cloud SecretId for the TKE API (default: cos-secret-id). Needs tke:DescribeClusterKubeconfig; tke:DescribeClusterEndpointStatus and tke:DescribeClusterEndpoints make endpoint errors precise.' },
     { name: 'tencentcloud-secret-key', secret: true, description: 'Tencent Cloud SecretKey for the TKE API (default: cos-secret-key).' },
     { name: 'tke-endpoint-access', default: 'internet', description: 'Which API server address the TKE kubeconfig points at: internet (public endpoint) | intranet (a runner inside the VPC).' },
-    { name: 'tencentcloud-api-endpoint', description: 'A private or proxied address of the Tencent Cloud API (default: tke.tencentcloudapi.com).' },
+    { name: 'tencentcloud-api-endpoint', description: 'A private or proxied address of the Tencent Cloud API (default: tke.tencentcloudapi.com, or tke.<region>.tencentcloudapi.com for a finance region).' },
     { name: 'kube-context', description: 'Context of the kubeconfig to use (default: its current-context).' },
     { name: 'timeout', default: '10m', description: 'How long deploy waits for Harbor to become ready (e.g. 10m, 90s).' },
     { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready. Not across a Harbor version change (core may have migrated the database): the failure message then says how to roll back.' },
@@ -68343,15 +68343,16 @@ function formatSeconds(ms) {
     return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-// EXTERNAL MODULE: external "node:dns"
-var external_node_dns_ = __nccwpck_require__(610);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 ;// CONCATENATED MODULE: ./src/tke/errors.ts
 
-/** Why the action could not get a kubeconfig from TKE, with what to change. */
+/** What the message starts with: the kubeconfig was not issued, or it was and leads nowhere. */
+const NOT_ISSUED = 'Could not get a kubeconfig from TKE';
+const UNREACHABLE = "The kubeconfig from TKE does not reach the cluster's API server";
+/** Why the action could not get a usable kubeconfig from TKE, with what to change. */
 class TkeKubeconfigError extends Error {
     /** The API's error code (AuthFailure.SignatureFailure, ResourceNotFound.ClusterNotFound…), or one of ours for what the API reports as a state (EndpointNotEnabled…). */
     code;
@@ -68361,10 +68362,10 @@ class TkeKubeconfigError extends Error {
     fix;
     /** TencentCloud's RequestId, which its support asks for. */
     requestId;
-    constructor(code, problem, fix, requestId) {
+    constructor(code, problem, fix, requestId, lead = NOT_ISSUED) {
         const cleanProblem = redact(problem);
         const cleanFix = redact(fix);
-        super(`Could not get a kubeconfig from TKE: ${cleanProblem} Fix: ${cleanFix}${requestId ? ` (RequestId ${requestId})` : ''}`);
+        super(`${lead}: ${cleanProblem} Fix: ${cleanFix}${requestId ? ` (RequestId ${requestId})` : ''}`);
         this.name = 'TkeKubeconfigError';
         this.code = code;
         this.problem = cleanProblem;
@@ -68374,8 +68375,9 @@ class TkeKubeconfigError extends Error {
 }
 const KEYS = 'tencentcloud-secret-id and tencentcloud-secret-key (they default to cos-secret-id and cos-secret-key)';
 /**
- * Error codes from TKE's DescribeClusterKubeconfig and DescribeClusterEndpointStatus and the
- * common ones of TencentCloud API 3.0 (see docs/tke-kubeconfig.md for the sources).
+ * The error codes TencentCloud lists for DescribeClusterKubeconfig, DescribeClusterEndpointStatus
+ * and DescribeClusterEndpoints (tencentcloud-sdk-go, tke/v20180525/client.go) and the common ones
+ * of TencentCloud API 3.0; docs/tke-kubeconfig.md lists them with their sources.
  */
 function diagnose(code, message, context) {
     const { action, clusterId, region } = context;
@@ -68403,6 +68405,7 @@ function diagnose(code, message, context) {
         case 'InvalidParameter.ClusterNotFound':
         case 'ResourceNotFound.ClusterNotFound':
         case 'ResourceNotFound':
+        case 'InternalError.ClusterNotFound':
             return { problem: `cluster ${clusterId} does not exist in region ${region}, or this account cannot see it.${said}`, fix: `check tke-cluster-id (the ID on the cluster's Basic information page, cls-…) and tke-region (it defaults to cos-region: set it when the cluster is in another region than the bucket).` };
         case 'InvalidParameter':
         case 'InvalidParameter.Param':
@@ -68410,14 +68413,53 @@ function diagnose(code, message, context) {
         case 'MissingParameter':
             return { problem: `TKE rejected the request parameters for cluster ${clusterId} in ${region}.${said}`, fix: 'check tke-cluster-id (cls- followed by letters and digits) and tke-region (e.g. ap-guangzhou).' };
         case 'UnsupportedRegion':
-        case 'InvalidRegion':
-            return { problem: `TKE does not serve region ${region}.${said}`, fix: 'set tke-region to the region of the cluster (e.g. ap-guangzhou): it defaults to cos-region.' };
+            return {
+                problem: `TKE does not serve region ${region} at the API domain the request went to.${said}`,
+                fix: region.endsWith('-fsi')
+                    ? `finance regions are served only by tke.${region}.tencentcloudapi.com: leave tencentcloud-api-endpoint empty (the action then uses that domain) or set it to that host; and check tke-region.`
+                    : 'set tke-region to the region of the cluster (e.g. ap-guangzhou): it defaults to cos-region.',
+            };
+        case 'UnauthorizedOperation.NoRBACPermissions':
+            return {
+                problem: `the CAM user behind the API key has no RBAC permissions in cluster ${clusterId}, so TKE issues it no kubeconfig.${said}`,
+                fix: `the cluster's creator or the root account grants that sub-account a role in the TKE console: cluster ${clusterId} → Authorization management (RBAC) → the sub-account of tencentcloud-secret-id → a role such as tke:admin, or namespace roles for the Harbor namespace (deploy checks the rights it needs with kubectl auth can-i).`,
+            };
+        case 'ResourceUnavailable.ClusterInAbnormalStat':
+        case 'ResourceUnavailable.ClusterState':
+        case 'InternalError.ClusterState':
+            return {
+                problem: `TKE reports cluster ${clusterId} in an abnormal state (${code}) and issues no credential for it until it is healthy.${said}`,
+                fix: `open cluster ${clusterId} in the TKE console and re-run once its status is Running (the cluster page shows what is failing).`,
+            };
         case 'ResourceNotFound.KubernetesResourceNotFound':
+        case 'ResourceNotFound.KubeResourceNotFound':
         case 'InternalError.KubeClientConnection':
+        case 'FailedOperation.KubeClientConnection':
+        case 'FailedOperation.KubeCommon':
+        case 'InternalError.KubeCommon':
+        case 'FailedOperation.KubernetesClientBuildError':
         case 'InternalError.KubernetesClientBuildError':
         case 'InternalError.KubernetesCreateOperationError':
         case 'InternalError.KubernetesDeleteOperationError':
-            return { problem: `TKE could not reach the Kubernetes API server of ${clusterId} to issue the credential.${said}`, fix: 'check in the TKE console that the cluster is Running (not being created, upgraded or isolated) and re-run.' };
+            return {
+                problem: `TKE could not work with the Kubernetes API server of ${clusterId} to issue the credential (${code}).${said}`,
+                fix: `check in the TKE console that cluster ${clusterId} is Running and its control plane healthy (not being created, upgraded or isolated), then re-run; if it persists, give TencentCloud support the RequestId.`,
+            };
+        case 'FailedOperation.ComponentClientHttp':
+        case 'InternalError.ComponentClientHttp':
+        case 'FailedOperation.UnexpectedError':
+        case 'InternalError.UnexpectedInternal':
+        case 'InternalError.WhitelistUnexpectedError':
+            return {
+                problem: `TKE reported an internal failure while answering ${action} for ${clusterId} (${code}).${said}`,
+                fix: 're-run in a few minutes; if it persists, give TencentCloud support the RequestId.',
+            };
+        case 'IpNotInWhitelist':
+        case 'IpInBlacklist':
+            return {
+                problem: `TencentCloud refused the request because of the address it came from: the runner's egress address ${code === 'IpInBlacklist' ? 'is on a block list' : 'is not on an allow list'} that applies to this API key or account.${said}`,
+                fix: `check the IP restrictions that apply to the CAM user behind ${KEYS}, such as a qcs:ip condition in its CAM policies: allow the runner's egress address (a self-hosted runner with a fixed address), or use tencentcloud-api-endpoint to call the API from an address that is allowed.`,
+            };
         case 'RequestLimitExceeded':
         case 'RequestLimitExceeded.UinLimitExceeded':
         case 'RequestLimitExceeded.GlobalRegionUinLimitExceeded':
@@ -68447,9 +68489,17 @@ function tkeError(error, context) {
 
 
 
-
 /** TKE's public API domain: the name requests carry and are signed for unless told otherwise. */
 const TKE_API_HOST = 'tke.tencentcloudapi.com';
+/**
+ * The API domain for a region. Finance regions (ap-shanghai-fsi, ap-shenzhen-fsi…) are isolated
+ * from the others and are served only by a domain that names the region, e.g.
+ * tke.ap-shanghai-fsi.tencentcloudapi.com (TKE API "Request Structure", service address notes);
+ * every other region is served by the nearest-access domain.
+ */
+function tkeApiHost(region) {
+    return /-fsi$/.test(region.trim()) ? `tke.${region.trim()}.tencentcloudapi.com` : TKE_API_HOST;
+}
 /** tencentcloud-api-endpoint as a URL: a bare host means https. Returns an error message instead when it is not usable. */
 function parseApiEndpoint(value) {
     const text = value.trim();
@@ -68476,31 +68526,285 @@ function checkTencentCloudApiEndpoint(value) {
     const parsed = parseApiEndpoint(value);
     return typeof parsed === 'string' ? parsed : undefined;
 }
+/** Connects every request to one address, whatever host and port its URL names. */
+class ForwardingHttpAgent extends external_node_http_.Agent {
+    target;
+    constructor(target) {
+        super({ keepAlive: false });
+        this.target = target;
+    }
+    createConnection(options, callback) {
+        return super.createConnection({ ...options, host: this.target.host, port: this.target.port }, callback);
+    }
+}
+/** The same over TLS: the certificate is still verified for the host name the request names (servername). */
+class ForwardingHttpsAgent extends external_node_https_namespaceObject.Agent {
+    target;
+    servername;
+    constructor(target, servername) {
+        super({ keepAlive: false });
+        this.target = target;
+        this.servername = servername;
+    }
+    createConnection(options, callback) {
+        return super.createConnection({ ...options, host: this.target.host, port: this.target.port, servername: this.servername }, callback);
+    }
+}
 /**
- * The SDK signs for the service named by the endpoint's first label and for the host name it
- * sends, and TKE only accepts requests signed for "tke". A host such as
- * tke.internal.tencentcloudapi.com is used as is; any other address (an IP, a forwarder, a
- * local test server) is only where the connection goes, while the request still names and
- * signs tke.tencentcloudapi.com, as a private link or an L4 forwarder to the API needs.
+ * Where the SDK connects and what it names. The SDK signs for the service named by the
+ * endpoint's first label and TKE accepts only "tke", so:
+ * - no input: the region's TKE domain (see tkeApiHost);
+ * - a host whose first label is tke (tke.internal.tencentcloudapi.com, tke.intl.tencentcloudapi.com,
+ *   tke.<region>.tencentcloudapi.com): that host is named and signed;
+ * - any other address (an IP, a forwarder, a local test server): only where connections go, while
+ *   the request still names and signs the region's TKE domain, as a private link or an L4
+ *   forwarder to the API needs.
+ * A port never goes into the endpoint (see ApiRoute.endpoint): it is where the agent connects.
  */
-function apiRoute(apiEndpoint) {
+function apiRoute(apiEndpoint, region) {
     if (!apiEndpoint?.trim())
-        return { endpoint: TKE_API_HOST, protocol: 'https://' };
+        return { endpoint: tkeApiHost(region), protocol: 'https://' };
     const url = parseApiEndpoint(apiEndpoint);
     if (typeof url === 'string')
         throw new TkeKubeconfigError('InvalidApiEndpoint', `tencentcloud-api-endpoint ${url}.`, 'leave tencentcloud-api-endpoint empty for the public API, or set it to a host or https://host:port.');
     const protocol = url.protocol === 'http:' ? 'http://' : 'https://';
-    const port = url.port ? `:${url.port}` : '';
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (hostname.split('.')[0] === 'tke')
-        return { endpoint: `${hostname}${port}`, protocol };
-    const connectTo = (_name, options, callback) => (0,external_node_dns_.lookup)(hostname, options, callback);
-    const agentOptions = { lookup: connectTo, keepAlive: false };
-    return {
-        endpoint: `${TKE_API_HOST}${port}`,
-        protocol,
-        agent: protocol === 'http://' ? new external_node_http_.Agent(agentOptions) : new external_node_https_namespaceObject.Agent(agentOptions),
-    };
+    const namesTke = hostname.split('.')[0] === 'tke';
+    const endpoint = namesTke ? hostname : tkeApiHost(region);
+    if (namesTke && !url.port)
+        return { endpoint, protocol };
+    const target = { host: hostname, port: Number(url.port) || (protocol === 'http://' ? 80 : 443) };
+    return { endpoint, protocol, agent: protocol === 'http://' ? new ForwardingHttpAgent(target) : new ForwardingHttpsAgent(target, endpoint) };
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/tke/reachability.ts
+
+
+/**
+ * How long the API server gets to accept a TCP connection and complete a TLS handshake. A
+ * reachable endpoint does both in well under a second even across continents; an endpoint whose
+ * security policy drops the runner's packets never does, and kubectl would wait 30 s or more per
+ * request before saying only "i/o timeout".
+ */
+const PROBE_TIMEOUT_MS = 5_000;
+function describeFailure(error, host, port, stage) {
+    if (stage === 'tls')
+        return `accepted the TCP connection but the TLS handshake failed (${error.code ?? error.message})`;
+    switch (error.code) {
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+        case 'EAI_NODATA':
+            return `does not resolve: the name ${host} has no address (${error.code})`;
+        case 'ECONNREFUSED':
+            return `refused the connection to port ${port}`;
+        case 'ECONNRESET':
+            return 'reset the connection';
+        default:
+            return `could not be reached (${error.code ?? error.message})`;
+    }
+}
+/**
+ * Whether the API server a kubeconfig names answers: a TCP connection and, for https, a TLS
+ * handshake, within `timeoutMs` altogether. Nothing is sent besides the handshake, so no
+ * credential is involved. The certificate is not verified here: the question is only whether
+ * anything answers (kubectl verifies it on the real requests).
+ */
+function probeApiServer(server, timeoutMs = PROBE_TIMEOUT_MS) {
+    const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(server.port) || (server.protocol === 'http:' ? 80 : 443);
+    const started = Date.now();
+    return new Promise((resolve) => {
+        let stage = 'connect';
+        let tls;
+        const finish = (result) => {
+            clearTimeout(timer);
+            tls?.destroy();
+            tcp.destroy();
+            resolve(result);
+        };
+        const timer = setTimeout(() => {
+            const within = `${timeoutMs / 1000} s`;
+            finish({ reachable: false, reason: stage === 'tls' ? `accepted the TCP connection but completed no TLS handshake within ${within}` : `accepted no TCP connection on port ${port} within ${within}` });
+        }, timeoutMs);
+        const tcp = (0,external_node_net_.connect)({ host, port });
+        tcp.once('error', (error) => finish({ reachable: false, reason: describeFailure(error, host, port, stage) }));
+        tcp.once('connect', () => {
+            if (server.protocol === 'http:') {
+                finish({ reachable: true, elapsedMs: Date.now() - started });
+                return;
+            }
+            stage = 'tls';
+            // rejectUnauthorized: false because only the handshake's completion is in question (see above).
+            tls = (0,external_node_tls_.connect)({ socket: tcp, servername: (0,external_node_net_.isIP)(host) ? undefined : host, rejectUnauthorized: false });
+            tls.once('secureConnect', () => finish({ reachable: true, elapsedMs: Date.now() - started }));
+            tls.once('error', (error) => finish({ reachable: false, reason: describeFailure(error, host, port, 'tls') }));
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/tke/endpoint-check.ts
+
+
+
+
+const ACCESS_WORDS = {
+    internet: { name: 'public network', console: 'Public network access', alternative: "run on a runner inside the cluster's VPC with tke-endpoint-access: intranet" },
+    intranet: { name: 'private network', console: 'Private network access', alternative: 'use tke-endpoint-access: internet from a runner outside the VPC' },
+};
+/**
+ * The endpoint's state. When the key may not read it, the check goes on without it: it only
+ * sharpens the message, and must not block a key that was given exactly one permission.
+ */
+async function endpointState(client, request, context) {
+    const words = ACCESS_WORDS[request.endpointAccess];
+    try {
+        const response = await client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
+        return { status: response.Status || undefined, detail: response.ErrorMsg || undefined };
+    }
+    catch (error) {
+        const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpointStatus' });
+        log.warning(`Could not read the state of the ${words.name} API server endpoint of ${request.clusterId} (${reason.code}): ${reason.problem} ` +
+            'Going on; grant tke:DescribeClusterEndpointStatus to get the endpoint state in the error when it does not answer.', 'TKE endpoint state unknown');
+        return {};
+    }
+}
+/** The server of the kubeconfig's current context (or its only cluster), when it is a URL. */
+function apiServerUrl(document) {
+    const contextName = document['current-context'];
+    const clusterName = document.contexts?.find((entry) => entry.name === contextName)?.context?.cluster;
+    const cluster = document.clusters?.find((entry) => entry.name === clusterName) ?? (document.clusters?.length === 1 ? document.clusters[0] : undefined);
+    try {
+        return cluster?.cluster?.server ? new URL(cluster.cluster.server) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** How kubectl picks a proxy (Go's httpproxy: HTTPS_PROXY / HTTP_PROXY, NO_PROXY): the variable it would use, if any. */
+function proxyVariableFor(server, env) {
+    const names = server.protocol === 'https:' ? ['HTTPS_PROXY', 'https_proxy'] : ['HTTP_PROXY', 'http_proxy'];
+    const variable = names.find((name) => env[name]);
+    if (!variable)
+        return undefined;
+    const host = server.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const exclusions = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+    for (const entry of exclusions) {
+        if (entry === '*')
+            return undefined;
+        const [address, prefix] = entry.split('/');
+        const family = (0,external_node_net_.isIP)(host) === 6 ? 'ipv6' : 'ipv4';
+        if ((0,external_node_net_.isIP)(host) && address && (0,external_node_net_.isIP)(address) && prefix) {
+            const list = new external_node_net_.BlockList();
+            list.addSubnet(address, Number(prefix), (0,external_node_net_.isIP)(address) === 6 ? 'ipv6' : 'ipv4');
+            if (list.check(host, family))
+                return undefined;
+            continue;
+        }
+        const domain = entry.replace(/:\d+$/, '').replace(/^\*?\./, '');
+        if (host === domain || host.endsWith(`.${domain}`))
+            return undefined;
+    }
+    return variable;
+}
+/** The public endpoint's security policy in words, from DescribeClusterEndpoints. */
+async function externalPolicy(client, clusterId, context) {
+    try {
+        const endpoints = await client.DescribeClusterEndpoints({ ClusterId: clusterId });
+        const cidrs = endpoints.ClusterExternalACL ?? [];
+        const group = endpoints.SecurityGroup;
+        if (cidrs.length && group)
+            return `this one allows ${cidrs.join(', ')} (ClusterExternalACL) and what security group ${group} admits`;
+        if (cidrs.length)
+            return `this one allows ${cidrs.join(', ')} (ClusterExternalACL)`;
+        if (group)
+            return `this one allows what security group ${group} admits`;
+        return 'this one allows no address at all (its ClusterExternalACL is empty and it has no security group: the default denies everything)';
+    }
+    catch (error) {
+        const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpoints' });
+        return `its policy could not be read (${reason.code}; grant tke:DescribeClusterEndpoints to see it here)`;
+    }
+}
+/** The private endpoint's subnet and security group, from DescribeClusterEndpoints, when readable. */
+async function intranetPlacement(client, clusterId) {
+    try {
+        const endpoints = await client.DescribeClusterEndpoints({ ClusterId: clusterId });
+        return { subnet: endpoints.ClusterIntranetSubnetId || undefined, group: endpoints.IntranetSecurityGroup || undefined };
+    }
+    catch {
+        return {};
+    }
+}
+function unreachable(code, problem, fix) {
+    return new TkeKubeconfigError(code, problem, fix, undefined, UNREACHABLE);
+}
+async function unreachableError(client, request, context, state, server, reason) {
+    const { clusterId } = request;
+    const words = ACCESS_WORDS[request.endpointAccess];
+    const endpoint = `the ${words.name} access endpoint of ${clusterId}'s API server`;
+    const reported = `TKE reports ${state.status}${state.detail ? `: ${state.detail}` : ''}`;
+    const answer = `and the address the kubeconfig names, ${server}, ${reason}.`;
+    const consolePage = `in the TKE console open cluster ${clusterId} → Basic information → API server information`;
+    const enable = `${consolePage} and enable ${words.console}`;
+    switch (state.status) {
+        case 'NotFound':
+            return unreachable('EndpointNotEnabled', `${endpoint} is not enabled (${reported}), ${answer}`, `${enable}, or ${words.alternative}.`);
+        case 'Deleted':
+            return unreachable('EndpointDeleted', `${endpoint} has been disabled (${reported}), ${answer}`, `${enable} again, or ${words.alternative}.`);
+        case 'Creating':
+            return unreachable('EndpointCreating', `${endpoint} is still being enabled (${reported}), ${answer}`, `re-run in a few minutes, when the console (cluster ${clusterId} → Basic information → API server information) shows ${words.console} enabled.`);
+        case 'Deleting':
+            return unreachable('EndpointDeleting', `${endpoint} is being disabled (${reported}), ${answer}`, `if that is on purpose, ${words.alternative}; otherwise wait until the console shows it disabled, then ${enable} again, and re-run.`);
+        case 'CreateFailed':
+            return unreachable('EndpointCreateFailed', `enabling ${endpoint} failed (${reported}), ${answer}`, `${enable} again (check the security group and subnet it asks for), or ${words.alternative}.`);
+        case 'DeletedFailed':
+            return unreachable('EndpointDeleteFailed', `disabling ${endpoint} failed (${reported}), ${answer}`, `${consolePage}: disable or enable ${words.console} again until it ends in a clear state, then re-run; or ${words.alternative}.`);
+    }
+    const stateNote = state.status ? (state.status === 'Created' ? '' : `; ${reported}`) : '; its state could not be read';
+    const problemStart = `the API server at ${server} (${words.name} access endpoint of ${clusterId}${stateNote}) ${reason}.`;
+    const checkEnabled = state.status ? '' : ` Check also that ${words.console} is enabled there.`;
+    if (request.endpointAccess === 'internet') {
+        const policy = await externalPolicy(client, clusterId, context);
+        return unreachable('EndpointUnreachable', `${problemStart} A TKE public endpoint admits only the addresses its security policy allows; ${policy}. A GitHub-hosted runner has no fixed address, so it is most likely not among them.`, `run the job on a self-hosted runner inside the cluster's VPC with tke-endpoint-access: intranet, or allow the runner's egress address (a self-hosted runner, or one with a static address) in that policy: TKE console → cluster ${clusterId} → Basic information → API server information → ${words.console}.${checkEnabled}`);
+    }
+    const { subnet, group } = await intranetPlacement(client, clusterId);
+    return unreachable('EndpointUnreachable', `${problemStart} A private endpoint answers only inside the cluster's VPC${subnet ? ` (subnet ${subnet})` : ''} and networks connected to it, and only to addresses its security group${group ? ` ${group}` : ''} admits; a GitHub-hosted runner is outside the VPC.`, `run the job on a self-hosted runner in the cluster's VPC (or a network connected to it) that the security group admits, or use tke-endpoint-access: internet with a public endpoint that allows the runner's address.${checkEnabled}`);
+}
+/**
+ * Whether the API server the kubeconfig names answers, decided by trying it (probeApiServer), with
+ * the endpoint state and security policy to explain a failure. TKE issues a kubeconfig whether or
+ * not its endpoint works, and kubectl would only time out much later; the state alone does not
+ * decide either: DescribeClusterEndpointStatus is documented for the private endpoint of managed
+ * clusters, so NotFound for a managed cluster's working public endpoint must not stop the run.
+ */
+async function checkApiServerEndpoint(client, request, kubeconfig, context, env = process.env) {
+    const words = ACCESS_WORDS[request.endpointAccess];
+    const state = await endpointState(client, request, context);
+    const server = apiServerUrl(kubeconfig);
+    const unusual = state.status && state.status !== 'Created' ? `TKE reports the ${words.name} access endpoint of ${request.clusterId} as ${state.status}${state.detail ? ` (${state.detail})` : ''}` : undefined;
+    const proxy = server && proxyVariableFor(server, env);
+    if (!server || proxy) {
+        const why = server ? `kubectl connects to it through the proxy in ${proxy}` : 'the kubeconfig names no server URL';
+        if (unusual)
+            log.warning(`${unusual}; kubectl may not reach it. (Not tried: ${why}.)`, 'TKE endpoint');
+        else
+            log.info(`Did not try the API server before kubectl: ${why}.`);
+        return;
+    }
+    const origin = server.origin;
+    const probe = await probeApiServer(server);
+    if (probe.reachable) {
+        if (unusual)
+            log.warning(`${unusual}, yet its API server at ${origin} answered; going on with the kubeconfig.`, 'TKE endpoint');
+        else
+            log.info(`The API server at ${origin} answered (TCP and TLS in ${formatSeconds(probe.elapsedMs)}).`);
+        return;
+    }
+    throw await unreachableError(client, request, context, state, origin, probe.reason);
 }
 
 ;// CONCATENATED MODULE: ./src/tke/kubeconfig-credentials.ts
@@ -68523,6 +68827,7 @@ function kubeconfig_credentials_registerKubeconfigCredentials(kubeconfig) {
 }
 
 ;// CONCATENATED MODULE: ./src/tke/kubeconfig.ts
+
 
 
 
@@ -68557,46 +68862,6 @@ function checkTkeClusterId(value) {
 function checkTkeRegion(value) {
     return /^[a-z]{2,}(-[a-z0-9]+)+$/.test(value.trim()) ? undefined : `"${value}" is not a TencentCloud region (e.g. ap-guangzhou, ap-shanghai, na-siliconvalley)`;
 }
-const ACCESS_WORDS = {
-    internet: { name: 'public network', console: 'Public network access', otherway: 'or run on a runner inside the cluster\'s VPC with tke-endpoint-access: intranet' },
-    intranet: { name: 'private network', console: 'Private network access', otherway: 'or use tke-endpoint-access: internet from a runner outside the VPC' },
-};
-/**
- * The kubeconfig is issued whether or not the API server is reachable that way: without the
- * endpoint it points at a default domain that does not answer. The endpoint status tells the
- * two apart, so the run fails here with the console action instead of timing out in kubectl.
- */
-async function ensureEndpointEnabled(client, request, context) {
-    const words = ACCESS_WORDS[request.endpointAccess];
-    const enable = `in the TKE console open cluster ${request.clusterId} → Basic information → API server information and enable ${words.console}`;
-    let status;
-    let detail;
-    try {
-        const response = await client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
-        status = response.Status;
-        detail = response.ErrorMsg;
-    }
-    catch (error) {
-        const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpointStatus' });
-        log.warning(`Could not check that the ${words.name} API server endpoint of ${request.clusterId} is enabled (${reason.code}): ${reason.problem} ` +
-            'Continuing with the kubeconfig; grant tke:DescribeClusterEndpointStatus to get a clear error here when the endpoint is off.', 'TKE endpoint check skipped');
-        return;
-    }
-    switch (status) {
-        case 'Created':
-            return;
-        case 'NotFound':
-            throw new TkeKubeconfigError('EndpointNotEnabled', `the ${words.name} access endpoint of ${request.clusterId}'s API server is not enabled, so the kubeconfig TKE returns points at an address that does not answer.`, `${enable}, ${words.otherway}.`);
-        case 'Creating':
-            throw new TkeKubeconfigError('EndpointCreating', `the ${words.name} access endpoint of ${request.clusterId}'s API server is still being enabled.`, 're-run in a few minutes, when the console shows it enabled.');
-        case 'CreateFailed':
-            throw new TkeKubeconfigError('EndpointCreateFailed', `enabling the ${words.name} access endpoint of ${request.clusterId} failed${detail ? `: ${detail}` : ''}.`, `${enable} again (check the security group and subnet it asks for), ${words.otherway}.`);
-        default:
-            // Deleting, or a status this version does not know: the kubeconfig may still work.
-            if (status)
-                log.warning(`The ${words.name} API server endpoint of ${request.clusterId} is in state ${status}; kubectl may not reach it.`, 'TKE endpoint');
-    }
-}
 /**
  * Gets the kubeconfig of the CAM user behind the API key (DescribeClusterKubeconfig): a client
  * certificate with that user's RBAC rights, not an admin token. Its credentials and the
@@ -68604,7 +68869,7 @@ async function ensureEndpointEnabled(client, request, context) {
  */
 async function fetchTkeKubeconfig(request) {
     registerSecret(request.secretKey);
-    const route = apiRoute(request.apiEndpoint);
+    const route = apiRoute(request.apiEndpoint, request.region);
     const context = {
         action: 'DescribeClusterKubeconfig',
         clusterId: request.clusterId,
@@ -68629,11 +68894,12 @@ async function fetchTkeKubeconfig(request) {
         throw new TkeKubeconfigError('EmptyKubeconfig', `DescribeClusterKubeconfig returned no kubeconfig for ${request.clusterId}.`, 'check in the TKE console that the cluster is Running, then re-run.');
     }
     kubeconfig_credentials_registerKubeconfigCredentials(kubeconfig);
-    if (!decodeKubeconfig(kubeconfig)) {
+    const document = decodeKubeconfig(kubeconfig);
+    if (!document) {
         throw new TkeKubeconfigError('InvalidKubeconfig', `the kubeconfig TKE returned for ${request.clusterId} is not a kubeconfig (no clusters or contexts).`, 'download it from the console (Basic information → API server information) to compare, and pass it in the kubeconfig input instead.');
     }
-    await ensureEndpointEnabled(client, request, context);
-    log.info(`Got a kubeconfig for TKE cluster ${request.clusterId} (${request.region}, ${ACCESS_WORDS[request.endpointAccess].name} endpoint) with the API key's own credentials.`);
+    log.info(`Got a kubeconfig for TKE cluster ${request.clusterId} (${request.region}, ${ACCESS_WORDS[request.endpointAccess].name} endpoint) with the API key's own credentials; trying its API server.`);
+    await checkApiServerEndpoint(client, request, document, context);
     return kubeconfig;
 }
 
@@ -76052,7 +76318,7 @@ async function resolveStuckRelease(helm, config, release) {
     await helm.rollback(config.release, config.namespace, lastGood.revision, config.deploy.timeoutMs);
     return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying.`;
 }
-function describeFailure(config, diagnosis, helmMessage, after, before, versionChange) {
+function deploy_describeFailure(config, diagnosis, helmMessage, after, before, versionChange) {
     const lines = [`Harbor did not become ready within ${formatSeconds(config.deploy.timeoutMs)} (release ${config.release} in ${config.namespace}).`];
     for (const component of diagnosis?.components ?? []) {
         const pod = component.pods[0];
@@ -76235,7 +76501,7 @@ async function deployMode(config, warnings) {
         summary.paragraph(`COS preflight passed: list-after-write lag ${cosCheck.listLagMs} ms.`);
     if (upgradeError) {
         await summary.write(directory);
-        throw new DeployFailedError(describeFailure(config, diagnosis, upgradeError.message, after, before, versionChange));
+        throw new DeployFailedError(deploy_describeFailure(config, diagnosis, upgradeError.message, after, before, versionChange));
     }
     log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
     await addSecretCopies(summary, helm, config, harbor);
@@ -76734,7 +77000,7 @@ async function reportInvalidInputs(errors, warnings, directory) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(893);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6958);
 
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)();

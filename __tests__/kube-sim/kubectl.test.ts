@@ -4,6 +4,9 @@ import { realBinaries } from '../support/binaries.js';
 import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, startKubeSim, type KubeSim } from '../support/kube-sim/index.js';
 import { join } from 'node:path';
 import { CHART, clientsFor, waitFor, type Clients } from './harness.js';
+import { writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { createClusterCa } from '../support/tencentcloud-api/cluster-ca.js';
 
 const MANY_KINDS = join(CHART, '..', 'many-kinds.yaml');
 
@@ -368,6 +371,38 @@ describe('kubectl and helm over HTTPS with a bearer token', () => {
         expect(list.code).toBe(0);
         expect(list.stdout).toMatch(/^NAME\s+NAMESPACE/);
       }
+    } finally {
+      clients.cleanup();
+      await sim.close();
+    }
+  });
+});
+
+describe('kubectl over HTTPS with a client certificate', () => {
+  it('accepts a certificate of the client CA, answers 401 without one or with one of another CA', async () => {
+    const clusterCa = createClusterCa('kube-sim-client-ca');
+    const sim = await startKubeSim({ tls: true, clientCaPem: clusterCa.certPem });
+    const clients = clientsFor(sim);
+    try {
+      const files = (name: string, credential: { certPem: string; keyPem: string }) => {
+        writeFileSync(join(clients.home, `${name}.crt`), credential.certPem);
+        writeFileSync(join(clients.home, `${name}.key`), credential.keyPem, { mode: 0o600 });
+        return ['--client-certificate', join(clients.home, `${name}.crt`), '--client-key', join(clients.home, `${name}.key`)];
+      };
+      const user = files('user', clusterCa.clientCredential('100000000001'));
+      const ok = await clients.run(realBinaries().kubectl, [...user, 'get', 'namespaces', '-o', 'name']);
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toContain('namespace/default');
+
+      // Without any credential (kubectl would prompt for a user name before asking): 401.
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        httpsGet(`${sim.url}/api`, { rejectUnauthorized: false }, (response) => resolve(response.resume().statusCode)).on('error', reject);
+      });
+      expect(status).toBe(401);
+      const stranger = files('stranger', createClusterCa('another-cluster').clientCredential('100000000001'));
+      const foreign = await clients.run(realBinaries().kubectl, [...stranger, 'get', 'namespaces']);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toContain('error: You must be logged in to the server');
     } finally {
       clients.cleanup();
       await sim.close();

@@ -1,6 +1,10 @@
 import { redact } from '../report/redact.js';
 
-/** Why the action could not get a kubeconfig from TKE, with what to change. */
+/** What the message starts with: the kubeconfig was not issued, or it was and leads nowhere. */
+export const NOT_ISSUED = 'Could not get a kubeconfig from TKE';
+export const UNREACHABLE = "The kubeconfig from TKE does not reach the cluster's API server";
+
+/** Why the action could not get a usable kubeconfig from TKE, with what to change. */
 export class TkeKubeconfigError extends Error {
   /** The API's error code (AuthFailure.SignatureFailure, ResourceNotFound.ClusterNotFound…), or one of ours for what the API reports as a state (EndpointNotEnabled…). */
   readonly code: string;
@@ -11,10 +15,10 @@ export class TkeKubeconfigError extends Error {
   /** TencentCloud's RequestId, which its support asks for. */
   readonly requestId?: string;
 
-  constructor(code: string, problem: string, fix: string, requestId?: string) {
+  constructor(code: string, problem: string, fix: string, requestId?: string, lead: string = NOT_ISSUED) {
     const cleanProblem = redact(problem);
     const cleanFix = redact(fix);
-    super(`Could not get a kubeconfig from TKE: ${cleanProblem} Fix: ${cleanFix}${requestId ? ` (RequestId ${requestId})` : ''}`);
+    super(`${lead}: ${cleanProblem} Fix: ${cleanFix}${requestId ? ` (RequestId ${requestId})` : ''}`);
     this.name = 'TkeKubeconfigError';
     this.code = code;
     this.problem = cleanProblem;
@@ -40,8 +44,9 @@ interface Diagnosis {
 const KEYS = 'tencentcloud-secret-id and tencentcloud-secret-key (they default to cos-secret-id and cos-secret-key)';
 
 /**
- * Error codes from TKE's DescribeClusterKubeconfig and DescribeClusterEndpointStatus and the
- * common ones of TencentCloud API 3.0 (see docs/tke-kubeconfig.md for the sources).
+ * The error codes TencentCloud lists for DescribeClusterKubeconfig, DescribeClusterEndpointStatus
+ * and DescribeClusterEndpoints (tencentcloud-sdk-go, tke/v20180525/client.go) and the common ones
+ * of TencentCloud API 3.0; docs/tke-kubeconfig.md lists them with their sources.
  */
 function diagnose(code: string, message: string, context: CallContext): Diagnosis {
   const { action, clusterId, region } = context;
@@ -69,6 +74,7 @@ function diagnose(code: string, message: string, context: CallContext): Diagnosi
     case 'InvalidParameter.ClusterNotFound':
     case 'ResourceNotFound.ClusterNotFound':
     case 'ResourceNotFound':
+    case 'InternalError.ClusterNotFound':
       return { problem: `cluster ${clusterId} does not exist in region ${region}, or this account cannot see it.${said}`, fix: `check tke-cluster-id (the ID on the cluster's Basic information page, cls-…) and tke-region (it defaults to cos-region: set it when the cluster is in another region than the bucket).` };
     case 'InvalidParameter':
     case 'InvalidParameter.Param':
@@ -76,14 +82,53 @@ function diagnose(code: string, message: string, context: CallContext): Diagnosi
     case 'MissingParameter':
       return { problem: `TKE rejected the request parameters for cluster ${clusterId} in ${region}.${said}`, fix: 'check tke-cluster-id (cls- followed by letters and digits) and tke-region (e.g. ap-guangzhou).' };
     case 'UnsupportedRegion':
-    case 'InvalidRegion':
-      return { problem: `TKE does not serve region ${region}.${said}`, fix: 'set tke-region to the region of the cluster (e.g. ap-guangzhou): it defaults to cos-region.' };
+      return {
+        problem: `TKE does not serve region ${region} at the API domain the request went to.${said}`,
+        fix: region.endsWith('-fsi')
+          ? `finance regions are served only by tke.${region}.tencentcloudapi.com: leave tencentcloud-api-endpoint empty (the action then uses that domain) or set it to that host; and check tke-region.`
+          : 'set tke-region to the region of the cluster (e.g. ap-guangzhou): it defaults to cos-region.',
+      };
+    case 'UnauthorizedOperation.NoRBACPermissions':
+      return {
+        problem: `the CAM user behind the API key has no RBAC permissions in cluster ${clusterId}, so TKE issues it no kubeconfig.${said}`,
+        fix: `the cluster's creator or the root account grants that sub-account a role in the TKE console: cluster ${clusterId} → Authorization management (RBAC) → the sub-account of tencentcloud-secret-id → a role such as tke:admin, or namespace roles for the Harbor namespace (deploy checks the rights it needs with kubectl auth can-i).`,
+      };
+    case 'ResourceUnavailable.ClusterInAbnormalStat':
+    case 'ResourceUnavailable.ClusterState':
+    case 'InternalError.ClusterState':
+      return {
+        problem: `TKE reports cluster ${clusterId} in an abnormal state (${code}) and issues no credential for it until it is healthy.${said}`,
+        fix: `open cluster ${clusterId} in the TKE console and re-run once its status is Running (the cluster page shows what is failing).`,
+      };
     case 'ResourceNotFound.KubernetesResourceNotFound':
+    case 'ResourceNotFound.KubeResourceNotFound':
     case 'InternalError.KubeClientConnection':
+    case 'FailedOperation.KubeClientConnection':
+    case 'FailedOperation.KubeCommon':
+    case 'InternalError.KubeCommon':
+    case 'FailedOperation.KubernetesClientBuildError':
     case 'InternalError.KubernetesClientBuildError':
     case 'InternalError.KubernetesCreateOperationError':
     case 'InternalError.KubernetesDeleteOperationError':
-      return { problem: `TKE could not reach the Kubernetes API server of ${clusterId} to issue the credential.${said}`, fix: 'check in the TKE console that the cluster is Running (not being created, upgraded or isolated) and re-run.' };
+      return {
+        problem: `TKE could not work with the Kubernetes API server of ${clusterId} to issue the credential (${code}).${said}`,
+        fix: `check in the TKE console that cluster ${clusterId} is Running and its control plane healthy (not being created, upgraded or isolated), then re-run; if it persists, give TencentCloud support the RequestId.`,
+      };
+    case 'FailedOperation.ComponentClientHttp':
+    case 'InternalError.ComponentClientHttp':
+    case 'FailedOperation.UnexpectedError':
+    case 'InternalError.UnexpectedInternal':
+    case 'InternalError.WhitelistUnexpectedError':
+      return {
+        problem: `TKE reported an internal failure while answering ${action} for ${clusterId} (${code}).${said}`,
+        fix: 're-run in a few minutes; if it persists, give TencentCloud support the RequestId.',
+      };
+    case 'IpNotInWhitelist':
+    case 'IpInBlacklist':
+      return {
+        problem: `TencentCloud refused the request because of the address it came from: the runner's egress address ${code === 'IpInBlacklist' ? 'is on a block list' : 'is not on an allow list'} that applies to this API key or account.${said}`,
+        fix: `check the IP restrictions that apply to the CAM user behind ${KEYS}, such as a qcs:ip condition in its CAM policies: allow the runner's egress address (a self-hosted runner with a fixed address), or use tencentcloud-api-endpoint to call the API from an address that is allowed.`,
+      };
     case 'RequestLimitExceeded':
     case 'RequestLimitExceeded.UinLimitExceeded':
     case 'RequestLimitExceeded.GlobalRegionUinLimitExceeded':

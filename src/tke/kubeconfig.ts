@@ -4,6 +4,7 @@ import { decodeKubeconfig } from '../inputs/kubeconfig.js';
 import { log } from '../report/log.js';
 import { registerSecret } from '../report/redact.js';
 import { apiRoute } from './api-endpoint.js';
+import { ACCESS_WORDS, checkApiServerEndpoint } from './endpoint-check.js';
 import { tkeError, TkeKubeconfigError, type CallContext } from './errors.js';
 import { registerKubeconfigCredentials } from './kubeconfig-credentials.js';
 
@@ -23,8 +24,6 @@ export interface TkeKubeconfigRequest {
   /** tencentcloud-api-endpoint: a private or proxied address of the API, or a local test server. */
   apiEndpoint?: string;
 }
-
-type TkeClientInstance = InstanceType<typeof tke.v20180525.Client>;
 
 /**
  * The SDK is loaded only by runs that ask TKE for a kubeconfig: it is a quarter of the bundle,
@@ -54,49 +53,6 @@ export function checkTkeRegion(value: string): string | undefined {
   return /^[a-z]{2,}(-[a-z0-9]+)+$/.test(value.trim()) ? undefined : `"${value}" is not a TencentCloud region (e.g. ap-guangzhou, ap-shanghai, na-siliconvalley)`;
 }
 
-const ACCESS_WORDS = {
-  internet: { name: 'public network', console: 'Public network access', otherway: 'or run on a runner inside the cluster\'s VPC with tke-endpoint-access: intranet' },
-  intranet: { name: 'private network', console: 'Private network access', otherway: 'or use tke-endpoint-access: internet from a runner outside the VPC' },
-};
-
-/**
- * The kubeconfig is issued whether or not the API server is reachable that way: without the
- * endpoint it points at a default domain that does not answer. The endpoint status tells the
- * two apart, so the run fails here with the console action instead of timing out in kubectl.
- */
-async function ensureEndpointEnabled(client: TkeClientInstance, request: TkeKubeconfigRequest, context: CallContext): Promise<void> {
-  const words = ACCESS_WORDS[request.endpointAccess];
-  const enable = `in the TKE console open cluster ${request.clusterId} → Basic information → API server information and enable ${words.console}`;
-  let status: string | undefined;
-  let detail: string | undefined;
-  try {
-    const response = await client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
-    status = response.Status;
-    detail = response.ErrorMsg;
-  } catch (error) {
-    const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpointStatus' });
-    log.warning(
-      `Could not check that the ${words.name} API server endpoint of ${request.clusterId} is enabled (${reason.code}): ${reason.problem} ` +
-        'Continuing with the kubeconfig; grant tke:DescribeClusterEndpointStatus to get a clear error here when the endpoint is off.',
-      'TKE endpoint check skipped',
-    );
-    return;
-  }
-  switch (status) {
-    case 'Created':
-      return;
-    case 'NotFound':
-      throw new TkeKubeconfigError('EndpointNotEnabled', `the ${words.name} access endpoint of ${request.clusterId}'s API server is not enabled, so the kubeconfig TKE returns points at an address that does not answer.`, `${enable}, ${words.otherway}.`);
-    case 'Creating':
-      throw new TkeKubeconfigError('EndpointCreating', `the ${words.name} access endpoint of ${request.clusterId}'s API server is still being enabled.`, 're-run in a few minutes, when the console shows it enabled.');
-    case 'CreateFailed':
-      throw new TkeKubeconfigError('EndpointCreateFailed', `enabling the ${words.name} access endpoint of ${request.clusterId} failed${detail ? `: ${detail}` : ''}.`, `${enable} again (check the security group and subnet it asks for), ${words.otherway}.`);
-    default:
-      // Deleting, or a status this version does not know: the kubeconfig may still work.
-      if (status) log.warning(`The ${words.name} API server endpoint of ${request.clusterId} is in state ${status}; kubectl may not reach it.`, 'TKE endpoint');
-  }
-}
-
 /**
  * Gets the kubeconfig of the CAM user behind the API key (DescribeClusterKubeconfig): a client
  * certificate with that user's RBAC rights, not an admin token. Its credentials and the
@@ -104,7 +60,7 @@ async function ensureEndpointEnabled(client: TkeClientInstance, request: TkeKube
  */
 export async function fetchTkeKubeconfig(request: TkeKubeconfigRequest): Promise<string> {
   registerSecret(request.secretKey);
-  const route = apiRoute(request.apiEndpoint);
+  const route = apiRoute(request.apiEndpoint, request.region);
   const context: CallContext = {
     action: 'DescribeClusterKubeconfig',
     clusterId: request.clusterId,
@@ -129,10 +85,11 @@ export async function fetchTkeKubeconfig(request: TkeKubeconfigRequest): Promise
     throw new TkeKubeconfigError('EmptyKubeconfig', `DescribeClusterKubeconfig returned no kubeconfig for ${request.clusterId}.`, 'check in the TKE console that the cluster is Running, then re-run.');
   }
   registerKubeconfigCredentials(kubeconfig);
-  if (!decodeKubeconfig(kubeconfig)) {
+  const document = decodeKubeconfig(kubeconfig);
+  if (!document) {
     throw new TkeKubeconfigError('InvalidKubeconfig', `the kubeconfig TKE returned for ${request.clusterId} is not a kubeconfig (no clusters or contexts).`, 'download it from the console (Basic information → API server information) to compare, and pass it in the kubeconfig input instead.');
   }
-  await ensureEndpointEnabled(client, request, context);
-  log.info(`Got a kubeconfig for TKE cluster ${request.clusterId} (${request.region}, ${ACCESS_WORDS[request.endpointAccess].name} endpoint) with the API key's own credentials.`);
+  log.info(`Got a kubeconfig for TKE cluster ${request.clusterId} (${request.region}, ${ACCESS_WORDS[request.endpointAccess].name} endpoint) with the API key's own credentials; trying its API server.`);
+  await checkApiServerEndpoint(client, request, document, context);
   return kubeconfig;
 }

@@ -1,5 +1,6 @@
 /** HTTP routing of the Kubernetes REST API onto the store, with the journal and request faults. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import yaml from 'js-yaml';
 import type { Controllers } from './controllers.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
@@ -29,6 +30,8 @@ export interface ApiContext {
   faults: RequestFaults;
   journal: JournalEntry[];
   token?: string;
+  /** Client certificates signed by the configured CA authenticate (the TLS layer verified them). */
+  clientCertificates: boolean;
   deniedAccess: AccessRule[];
   rejectWatchList: boolean;
   serverAddress: () => string;
@@ -113,9 +116,7 @@ export class ApiHandler {
     res.on('finish', record);
     res.on('close', record);
     try {
-      if (this.ctx.token && req.headers.authorization !== `Bearer ${this.ctx.token}`) {
-        throw new ApiError(401, 'Unauthorized', 'Unauthorized');
-      }
+      if (!this.authenticated(req)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
       const fault = this.ctx.faults.take(method, `${url.pathname}${url.search}`);
       if (fault?.delayMs) await sleep(fault.delayMs);
       if (fault?.status) {
@@ -133,6 +134,13 @@ export class ApiHandler {
       else if (error instanceof SelectorError) sendError(res, badRequest(error.message));
       else sendError(res, new ApiError(500, 'InternalError', `kube-sim internal error: ${(error as Error).message}`));
     }
+  }
+
+  private authenticated(req: IncomingMessage): boolean {
+    const { token, clientCertificates } = this.ctx;
+    if (!token && !clientCertificates) return true;
+    if (token && req.headers.authorization === `Bearer ${token}`) return true;
+    return clientCertificates && (req.socket as TLSSocket).authorized === true;
   }
 
   private route(method: string, path: string, query: Record<string, string>, body: Buffer, contentType: string, accept: string, res: ServerResponse, entry: JournalEntry): void {

@@ -31,6 +31,12 @@ export interface KubeSimOptions {
   tls?: boolean;
   /** Bearer token every request must carry. Needs `tls`: clients send no credentials over plain HTTP. */
   token?: string;
+  /**
+   * PEM of a CA whose client certificates authenticate requests, as kube-apiserver's
+   * --client-ca-file (TKE's kubeconfigs carry such a certificate). Needs `tls`; with `token` too,
+   * either credential is enough.
+   */
+  clientCaPem?: string;
   /** How long a healthy pod stays ContainerCreating before it is Running and Ready. Default 300. */
   podReadyDelayMs?: number;
   /** Controller loop period. Default 100. */
@@ -73,7 +79,7 @@ export interface KubeSim {
 }
 
 export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
-  if (options.token && !options.tls) throw new Error('kube-sim: a token needs tls: true (clients never send credentials over plain http)');
+  if ((options.token || options.clientCaPem) && !options.tls) throw new Error('kube-sim: a token or client CA needs tls: true (clients never send credentials over plain http)');
   const registry = new ResourceRegistry(options.crdKinds ?? DEFAULT_CRD_KINDS);
   const store = new Store(options.eventHistoryLimit);
   for (const type of registry.all()) store.register(type);
@@ -103,6 +109,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     faults,
     journal,
     token: options.token,
+    clientCertificates: !!options.clientCaPem,
     deniedAccess: options.deniedAccess ?? [],
     rejectWatchList: options.rejectWatchList ?? false,
     serverAddress: () => new URL(url).host,
@@ -111,7 +118,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     void handler.handle(req, res);
   };
   const certificate = options.tls ? selfSignedCertificate() : undefined;
-  const server: Server = certificate ? createHttpsServer(certificate, listener) : createHttpServer(listener);
+  // Asked for, not required at the handshake: a request without a valid one gets 401, as from kube-apiserver.
+  const clientCertificates = options.clientCaPem ? { requestCert: true, rejectUnauthorized: false, ca: options.clientCaPem } : {};
+  const server: Server = certificate ? createHttpsServer({ ...certificate, ...clientCertificates }, listener) : createHttpServer(listener);
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

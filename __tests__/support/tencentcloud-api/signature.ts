@@ -54,15 +54,18 @@ export function tc3Signature(secretKey: string, date: string, service: string, s
 }
 
 /**
- * The canonical value of a signed header: lowercase name, trimmed value. The host is compared
- * without a port: the SDK signs the host name alone, and on the real API the port is the
- * default one, so nothing separates the two there.
+ * The canonical value of a signed header: the value received, trimmed and lowercased, the Host
+ * header included with its port. The documented algorithm builds CanonicalHeaders from the
+ * request's headers, and the Go and Python SDKs sign exactly the Host they send (tencentcloud-sdk-go
+ * common/client.go, `host:%s` from headers["Host"]; tencentcloud-sdk-python
+ * common/abstract_client.py, req.header["Host"]), port and all, so a gateway that accepts them
+ * compares with the Host it receives. The Node SDK signs the host name without the port while
+ * sending Host with it (tencentcloud-sdk-nodejs src/common/sign.ts, `host:${urlObj.hostname}`), so
+ * it fails here whenever its endpoint carries a port, as it would at such a gateway.
  */
 function canonicalHeaderValue(name: string, headers: IncomingHttpHeaders): string | undefined {
   const value = headers[name];
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return name === 'host' ? trimmed.replace(/:\d+$/, '').toLowerCase() : trimmed.toLowerCase();
+  return typeof value === 'string' ? value.trim().toLowerCase() : undefined;
 }
 
 export interface SignedRequest {
