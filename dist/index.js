@@ -61715,7 +61715,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6958:
+/***/ 5401:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69915,6 +69915,188 @@ function validateOverrides(problems, raw, context, contract) {
     return ok ? overrides : undefined;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/helm/lookup-stand-in.ts
+
+
+
+
+
+/**
+ * The marker a value from the cluster is replaced by. Its characters survive every function the
+ * charts apply (b64dec, trim, urlquery), and `~` appears in no Secret name or key.
+ */
+function clusterValueMarker(secret, key) {
+    return `from-cluster~${secret}~${key}`;
+}
+/** The Kubernetes version the stand-in reports: only `.Capabilities.KubeVersion` reads it (ingress apiVersion before 1.19). */
+const STAND_IN_VERSION = { major: '1', minor: '34', gitVersion: 'v1.34.0', platform: 'linux/amd64' };
+/**
+ * The kinds a rendered object may have: Helm 4 maps every object of a server-side render through
+ * discovery and refuses a kind the server does not list. The built-in kinds Harbor's charts (and
+ * a values override) render, and the two CRD kinds they render on request: Gateway API's HTTPRoute
+ * (`expose: route`) and the Prometheus operator's ServiceMonitor (`metrics.serviceMonitor`). The
+ * stand-in is a cluster that has both, so a preview shows whatever the inputs ask for.
+ */
+const GROUPS = {
+    v1: [
+        ['configmaps', 'ConfigMap', true],
+        ['secrets', 'Secret', true],
+        ['services', 'Service', true],
+        ['persistentvolumeclaims', 'PersistentVolumeClaim', true],
+        ['persistentvolumes', 'PersistentVolume', false],
+        ['pods', 'Pod', true],
+        ['namespaces', 'Namespace', false],
+        ['serviceaccounts', 'ServiceAccount', true],
+    ],
+    'apps/v1': [
+        ['deployments', 'Deployment', true],
+        ['statefulsets', 'StatefulSet', true],
+        ['daemonsets', 'DaemonSet', true],
+    ],
+    'batch/v1': [
+        ['jobs', 'Job', true],
+        ['cronjobs', 'CronJob', true],
+    ],
+    'networking.k8s.io/v1': [
+        ['ingresses', 'Ingress', true],
+        ['networkpolicies', 'NetworkPolicy', true],
+    ],
+    'policy/v1': [['poddisruptionbudgets', 'PodDisruptionBudget', true]],
+    'rbac.authorization.k8s.io/v1': [
+        ['roles', 'Role', true],
+        ['rolebindings', 'RoleBinding', true],
+        ['clusterroles', 'ClusterRole', false],
+        ['clusterrolebindings', 'ClusterRoleBinding', false],
+    ],
+    'autoscaling/v2': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
+    'gateway.networking.k8s.io/v1': [['httproutes', 'HTTPRoute', true]],
+    'monitoring.coreos.com/v1': [['servicemonitors', 'ServiceMonitor', true]],
+};
+async function startLookupStandIn(namespace, source, directory) {
+    const byName = new Map(('markers' in source ? source.markers : []).map((secret) => [secret.name, secret]));
+    const cache = new Map();
+    const counts = { answered: 0, fromCluster: 0 };
+    const fetchOnce = (apiPath) => {
+        let pending = cache.get(apiPath);
+        if (!pending && 'cluster' in source) {
+            counts.fromCluster += 1;
+            pending = source.cluster.raw(apiPath);
+            cache.set(apiPath, pending);
+        }
+        return pending;
+    };
+    if ('cluster' in source)
+        prefetch(fetchOnce, source.prefetch ?? []);
+    // Only helm, which gets the kubeconfig, knows the path: nothing else on the runner can read through it.
+    const prefix = `/${(0,external_node_crypto_.randomBytes)(16).toString('hex')}`;
+    const server = (0,external_node_http_.createServer)((request, response) => {
+        const path = new URL(request.url ?? '/', 'http://stand-in').pathname;
+        if (!path.startsWith(`${prefix}/`)) {
+            response.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify(lookup_stand_in_status(403, 'Forbidden', 'not this stand-in\'s path')));
+            return;
+        }
+        counts.answered += 1;
+        const apiPath = path.slice(prefix.length);
+        if ('markers' in source || request.method !== 'GET' || !READ_THROUGH.some((pattern) => pattern.test(apiPath))) {
+            answer(request, response, apiPath, namespace, byName);
+            return;
+        }
+        fetchOnce(apiPath).then((reply) => response.writeHead(reply.status, { 'Content-Type': reply.contentType || 'application/json' }).end(reply.body), (error) => response.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify(lookup_stand_in_status(503, 'ServiceUnavailable', error instanceof Error ? error.message : String(error)))));
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+    });
+    const url = `http://127.0.0.1:${server.address().port}${prefix}`;
+    const kubeconfig = (0,external_node_path_namespaceObject.join)(directory, 'lookup-stand-in.kubeconfig');
+    const config = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'stand-in', cluster: { server: url } }],
+        users: [{ name: 'stand-in', user: {} }],
+        contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'stand-in', namespace } }],
+        'current-context': 'stand-in',
+    };
+    (0,external_node_fs_namespaceObject.writeFileSync)(kubeconfig, yaml.dump(config), { mode: 0o600 });
+    return {
+        kubeconfig,
+        reads: () => ({ ...counts }),
+        close: () => new Promise((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+        }),
+    };
+}
+/**
+ * Starts, side by side, the reads a render makes one after another: discovery (the group list,
+ * then every group version) and the objects the caller expects the chart to look up. Each read
+ * is then waiting in the cache when helm asks, instead of costing a round trip in sequence.
+ */
+function prefetch(fetchOnce, objects) {
+    const ignore = () => undefined;
+    for (const path of ['/version', '/api', '/api/v1', ...objects])
+        fetchOnce(path).catch(ignore);
+    fetchOnce('/apis').then((reply) => {
+        if (reply.status !== 200)
+            return;
+        const groups = JSON.parse(reply.body.toString('utf8')).groups ?? [];
+        for (const version of groups.flatMap((group) => group.versions ?? []))
+            fetchOnce(`/apis/${version.groupVersion}`).catch(ignore);
+    }, ignore);
+}
+/**
+ * What a render reads from a cluster: the version, discovery, and single objects (`lookup`).
+ * Lists, watches and everything else are not read through.
+ */
+const READ_THROUGH = [
+    /^\/version$/,
+    /^\/api$/,
+    /^\/apis$/,
+    /^\/api\/v1$/,
+    /^\/apis\/[^/]+\/[^/]+$/,
+    /^\/api\/v1\/namespaces\/[^/]+\/[^/]+\/[^/]+$/,
+    /^\/apis\/[^/]+\/[^/]+\/namespaces\/[^/]+\/[^/]+\/[^/]+$/,
+];
+function answer(request, response, path, namespace, secrets) {
+    const send = (status, body) => {
+        response.writeHead(status, { 'Content-Type': 'application/json' });
+        response.end(JSON.stringify(body));
+    };
+    if (request.method !== 'GET')
+        return send(405, lookup_stand_in_status(405, 'MethodNotAllowed', 'the lookup stand-in only answers reads'));
+    if (path === '/version')
+        return send(200, STAND_IN_VERSION);
+    if (path === '/api')
+        return send(200, { kind: 'APIVersions', versions: ['v1'] });
+    if (path === '/apis') {
+        const groups = Object.keys(GROUPS)
+            .filter((groupVersion) => groupVersion.includes('/'))
+            .map((groupVersion) => {
+            const [group, version] = groupVersion.split('/');
+            const entry = { groupVersion, version };
+            return { name: group, versions: [entry], preferredVersion: entry };
+        });
+        return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups });
+    }
+    const groupVersion = path === '/api/v1' ? 'v1' : /^\/apis\/([^/]+\/[^/]+)$/.exec(path)?.[1];
+    if (groupVersion && GROUPS[groupVersion]) {
+        const resources = GROUPS[groupVersion].map(([name, kind, namespaced]) => ({ name, singularName: '', namespaced, kind, verbs: ['get', 'list'] }));
+        return send(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources });
+    }
+    const secretPath = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(path);
+    const secret = secretPath && secretPath[1] === namespace ? secrets.get(decodeURIComponent(secretPath[2])) : undefined;
+    if (secret) {
+        const data = Object.fromEntries(secret.keys.map((key) => [key, Buffer.from(clusterValueMarker(secret.name, key)).toString('base64')]));
+        return send(200, { kind: 'Secret', apiVersion: 'v1', metadata: { name: secret.name, namespace }, type: 'Opaque', data });
+    }
+    return send(404, lookup_stand_in_status(404, 'NotFound', `${path} is not known to the lookup stand-in`));
+}
+function lookup_stand_in_status(code, reason, message) {
+    return { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code };
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -70052,6 +70234,8 @@ async function templateChart(request) {
     const args = ['template', request.release, request.chartPath, '--namespace', request.namespace];
     for (const file of request.valuesFiles)
         args.push('--values', file);
+    if (request.isUpgrade)
+        args.push('--is-upgrade');
     args.push('--dry-run=server', '--kubeconfig', request.cluster.kubeconfig);
     if (request.cluster.context)
         args.push('--kube-context', request.cluster.context);
@@ -70380,6 +70564,8 @@ function describeDifference(difference) {
 
 
 
+
+
 function objectKey(object) {
     return `${object.kind}/${object.metadata.name}`;
 }
@@ -70408,8 +70594,21 @@ function valueDifferences(declared, live) {
  * ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered twice: what still differs
  * between the two renders is the chart's randomness.
  */
-async function declaredManifests(config, sources, directory) {
-    const { helm } = sources;
+/**
+ * The Secrets the Harbor charts look up (docs/values.md): the action's Redis Secret, and the
+ * chart's own core, jobservice, registry and database Secrets (1.14+). Read ahead, side by side.
+ */
+function lookedUpSecrets(config, harbor) {
+    const fullname = chartFullname(config.release);
+    const names = [...harbor.secrets.map((secret) => secret.name), ...['core', 'jobservice', 'registry', 'database'].map((part) => `${fullname}-${part}`)];
+    return names.map((name) => `/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/${encodeURIComponent(name)}`);
+}
+async function declaredManifests(config, harbor, sources, directory) {
+    const { helm, kubectl } = sources;
+    // Through the API client's warm connections when it speaks the kubeconfig: helm's reads, passed
+    // on and kept, cost a round trip each once for both renders (objects are validated by the upgrade).
+    const standIn = kubectl.api ? await startLookupStandIn(config.namespace, { cluster: kubectl.api, prefetch: lookedUpSecrets(config, harbor) }, directory) : undefined;
+    const cluster = standIn ? { kubeconfig: standIn.kubeconfig, openApi: false } : { kubeconfig: helm.access.kubeconfig, context: helm.access.context, openApi: true };
     const render = (name) => templateChart({
         helmPath: helm.path,
         release: config.release,
@@ -70417,27 +70616,39 @@ async function declaredManifests(config, sources, directory) {
         chartPath: sources.chart.path,
         valuesFiles: [sources.valuesFile],
         outputFile: (0,external_node_path_namespaceObject.join)(directory, name),
-        cluster: { kubeconfig: helm.access.kubeconfig, context: helm.access.context, openApi: true },
+        isUpgrade: true,
+        cluster,
     });
-    const first = await render('declared-manifests.yaml');
-    const second = await render('declared-manifests-again.yaml');
+    let first;
+    let second;
+    try {
+        [first, second] = await Promise.all([render('declared-manifests.yaml'), render('declared-manifests-again.yaml')]);
+    }
+    finally {
+        if (standIn)
+            log.info(`The renders read ${standIn.reads().fromCluster} document(s) from the API server for ${standIn.reads().answered} read(s)`);
+        await standIn?.close();
+    }
     const firstObjects = parseManifests(first.manifests);
     const secondObjects = new Map(parseManifests(second.manifests).map((o) => [objectKey(o), o]));
     const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)), o.kind)]));
-    return { objects: firstObjects, random, file: first.manifestsFile };
+    return { objects: firstObjects, random };
 }
-async function liveObjects(kubectl, file, namespace) {
-    const { stdout } = await kubectl.run(['get', '-f', file, '-n', namespace, '--ignore-not-found', '-o', 'json'], { rawStdout: true });
-    if (!stdout.trim())
-        return new Map();
-    const parsed = JSON.parse(stdout);
-    const items = parsed.items ?? [parsed];
-    return new Map(items.map((o) => [objectKey(o), o]));
+/** The live counterparts of the declared objects, read together (a file of them for kubectl). */
+function liveObjects(kubectl, objects, namespace, directory) {
+    const refs = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? namespace, name: o.metadata.name }));
+    return kubectl.getObjects(refs, () => {
+        const file = (0,external_node_path_namespaceObject.join)(directory, 'declared-objects.yaml');
+        // Identities only: the file tells kubectl what to read, and holds no secret.
+        (0,external_node_fs_namespaceObject.writeFileSync)(file, refs.map((ref) => yaml.dump({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })).join('---\n'), { mode: 0o600 });
+        return file;
+    });
 }
 async function managedSecretDrift(kubectl, namespace, secrets) {
     const lines = [];
-    for (const secret of secrets) {
-        const live = await kubectl.get('secret', secret.name, namespace, { rawStdout: true });
+    const found = await Promise.all(secrets.map((secret) => kubectl.get('secret', secret.name, namespace, { rawStdout: true })));
+    for (const [index, secret] of secrets.entries()) {
+        const live = found[index];
         if (!live) {
             lines.push(`Secret ${secret.name}: missing`);
             continue;
@@ -70452,18 +70663,27 @@ async function managedSecretDrift(kubectl, namespace, secrets) {
     }
     return lines;
 }
-async function detectDrift(config, harbor, sources, directory) {
+/**
+ * `release`: the release's latest revision when the caller has read it already (deploy has), so
+ * it is not read twice.
+ */
+async function detectDrift(config, harbor, sources, directory, known) {
     const { helm, kubectl } = sources;
     return inGroup('Drift: declared vs release vs cluster', async () => {
-        const release = await helm.status(config.release, config.namespace);
+        const release = known ? known.release : await helm.status(config.release, config.namespace);
         if (!release) {
             log.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
             return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
         }
-        const liveValues = JSON.parse((await helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true })).stdout || '{}') ?? {};
-        const values = valueDifferences(harbor.values, liveValues);
-        const declared = await declaredManifests(config, sources, directory);
-        const stored = parseManifests((await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true })).stdout);
+        // Every read that does not wait for another, side by side.
+        const [storedValues, storedManifest, declared, secrets] = await Promise.all([
+            helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true }),
+            helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }),
+            declaredManifests(config, harbor, sources, directory),
+            managedSecretDrift(kubectl, config.namespace, harbor.secrets),
+        ]);
+        const values = valueDifferences(harbor.values, JSON.parse(storedValues.stdout || '{}') ?? {});
+        const stored = parseManifests(storedManifest.stdout);
         const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
         const manifest = [];
         for (const object of declared.objects) {
@@ -70481,14 +70701,8 @@ async function detectDrift(config, harbor, sources, directory) {
         for (const key of storedByKey.keys())
             if (!declared.objects.some((o) => objectKey(o) === key))
                 manifest.push({ object: key, change: 'removed', differences: [] });
-        const live = await liveObjects(kubectl, declared.file, config.namespace);
         const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
-        if (extras.length > 0) {
-            const extrasFile = (0,external_node_path_namespaceObject.join)(directory, 'declared-objects.yaml');
-            (0,external_node_fs_namespaceObject.writeFileSync)(extrasFile, extras.map((o) => yaml.dump(o)).join('---\n'), { mode: 0o600 });
-            for (const [key, object] of await liveObjects(kubectl, extrasFile, config.namespace))
-                live.set(key, object);
-        }
+        const live = await liveObjects(kubectl, [...declared.objects, ...extras], config.namespace, directory);
         const liveDrift = [];
         for (const object of [...declared.objects, ...extras]) {
             const key = objectKey(object);
@@ -70501,7 +70715,6 @@ async function detectDrift(config, harbor, sources, directory) {
             if (differences.length > 0)
                 liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
         }
-        const secrets = await managedSecretDrift(kubectl, config.namespace, harbor.secrets);
         const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
         log.info(drifted
             ? `Drift: ${values.length} value(s), ${manifest.length} manifest object(s), ${liveDrift.length} live object(s), ${secrets.length} Secret(s) differ; release status ${release.status}`
@@ -70720,8 +70933,6 @@ async function prepareCfsDirectories(kubectl, config) {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/bcryptjs/index.js
 /*
  Copyright (c) 2012 Nevins Bartolomeo <nevins.bartolomeo@gmail.com>
@@ -71996,9 +72207,10 @@ function sameData(a, b) {
 async function ensureSecrets(kubectl, namespace, secrets, registryUsername) {
     const outcome = { created: [], updated: [], unchanged: [] };
     const wanted = [];
-    for (const secret of secrets) {
-        // Read unredacted (never logged): the stored data is compared with the inputs.
-        const existing = await kubectl.get('secret', secret.name, namespace, { rawStdout: true });
+    // Read unredacted (never logged): the stored data is compared with the inputs. All at once.
+    const existingSecrets = await Promise.all(secrets.map((secret) => kubectl.get('secret', secret.name, namespace, { rawStdout: true })));
+    for (const [index, secret] of secrets.entries()) {
+        const existing = existingSecrets[index];
         if (secret.generated) {
             if (existing)
                 outcome.unchanged.push(secret.name);
@@ -72023,7 +72235,162 @@ async function ensureSecrets(kubectl, namespace, secrets, registryUsername) {
     return outcome;
 }
 
+;// CONCATENATED MODULE: ./src/kube/api-client.ts
+
+
+
+
+
+
+/**
+ * The Kubernetes API over one pool of kept-alive connections, for the reads (and server-side
+ * applies) the action makes many of. Each kubectl or helm process pays process start, a TLS
+ * handshake and API discovery; across a long link (a runner far from its cluster) that is most
+ * of a run. Here a read is one round trip on a warm connection, and independent reads go in
+ * parallel. kubectl stays the client for what needs it: watches, logs, and any kubeconfig this
+ * client does not speak (exec plugins, auth providers, a proxy), where callers fall back to it.
+ *
+ * node:http(s), not fetch: undici's HTTP/1 parser can crash the process on servers that close a
+ * connection after the body (undici issue 5360).
+ */
+class KubeApiError extends Error {
+    status;
+    reason;
+    constructor(message, 
+    /** HTTP status; undefined when no answer came. */
+    status, reason) {
+        super(message);
+        this.status = status;
+        this.reason = reason;
+        this.name = 'KubeApiError';
+    }
+}
+const REQUEST_TIMEOUT_MS = 30_000;
+class KubeApi {
+    base;
+    agent;
+    authorization;
+    constructor(base, agent, authorization) {
+        this.base = base;
+        this.agent = agent;
+        this.authorization = authorization;
+    }
+    /** A client for the kubeconfig's context, or why kubectl must do it. */
+    static fromKubeconfig(file, context, env = process.env) {
+        let document;
+        try {
+            document = (yaml.load((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8')) ?? {});
+        }
+        catch (error) {
+            return { unsupported: `the kubeconfig could not be read (${error instanceof Error ? error.message : String(error)})` };
+        }
+        const contextName = context ?? document['current-context'];
+        const entry = document.contexts?.find((c) => c.name === contextName)?.context;
+        const cluster = document.clusters?.find((c) => c.name === entry?.cluster)?.cluster;
+        const user = document.users?.find((u) => u.name === entry?.user)?.user ?? {};
+        if (!cluster?.server)
+            return { unsupported: `context ${contextName ?? '(none)'} names no cluster with a server` };
+        if (user.exec || user['auth-provider'])
+            return { unsupported: 'its user authenticates with an exec plugin or auth provider' };
+        if (cluster['proxy-url'])
+            return { unsupported: 'its cluster is reached through proxy-url' };
+        const base = new URL(cluster.server);
+        if (proxyApplies(base, env))
+            return { unsupported: 'a proxy (HTTPS_PROXY/HTTP_PROXY) applies to the API server' };
+        const relative = (path) => ((0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(file), path));
+        const pem = (data, path) => (data ? Buffer.from(data, 'base64') : path ? (0,external_node_fs_namespaceObject.readFileSync)(relative(path)) : undefined);
+        const tls = {
+            ca: pem(cluster['certificate-authority-data'], cluster['certificate-authority']),
+            cert: pem(user['client-certificate-data'], user['client-certificate']),
+            key: pem(user['client-key-data'], user['client-key']),
+            rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
+            servername: cluster['tls-server-name'],
+        };
+        const agentOptions = { keepAlive: true, maxSockets: 8 };
+        const agent = base.protocol === 'https:' ? new external_node_https_namespaceObject.Agent({ ...agentOptions, ...tls }) : new external_node_http_.Agent(agentOptions);
+        const token = user.token ?? (user.tokenFile ? (0,external_node_fs_namespaceObject.readFileSync)(relative(user.tokenFile), 'utf8').trim() : undefined);
+        registerSecret(token);
+        // kubectl sends no credentials over plain http; neither does this client.
+        const authorization = base.protocol !== 'https:' ? undefined : token ? `Bearer ${token}` : user.username ? `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}` : undefined;
+        return new KubeApi(base, agent, authorization);
+    }
+    /** GET a path; undefined when the object does not exist (404). */
+    async get(path) {
+        const answer = await this.send('GET', path);
+        if (answer.status === 404)
+            return undefined;
+        return this.parse('GET', path, answer);
+    }
+    /** POST a JSON body (an access review). */
+    async post(path, body) {
+        return this.parse('POST', path, await this.send('POST', path, JSON.stringify(body), 'application/json'));
+    }
+    /** Server-side apply of one object, owned by `fieldManager`, conflicts forced (the action owns what it applies). */
+    async apply(path, object, fieldManager) {
+        const query = `?fieldManager=${encodeURIComponent(fieldManager)}&force=true`;
+        return this.parse('PATCH', path, await this.send('PATCH', `${path}${query}`, JSON.stringify(object), 'application/apply-patch+yaml'));
+    }
+    /** The raw answer of a GET: status and body text (for a caller that serves it on, unparsed). */
+    async raw(path) {
+        return this.send('GET', path);
+    }
+    close() {
+        this.agent.destroy();
+    }
+    parse(method, path, answer) {
+        const text = answer.body.toString('utf8');
+        if (answer.status >= 400) {
+            let status = {};
+            try {
+                status = JSON.parse(text);
+            }
+            catch {
+                // not a Status object
+            }
+            throw new KubeApiError(`${method} ${path}: ${answer.status} ${status.message ?? text.slice(0, 200)}`, answer.status, status.reason);
+        }
+        return JSON.parse(text);
+    }
+    send(method, path, body, contentType) {
+        const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${path}`, this.base);
+        const headers = { Accept: 'application/json', 'User-Agent': 'harbor-tke-action' };
+        if (this.authorization)
+            headers.Authorization = this.authorization;
+        if (body !== undefined) {
+            headers['Content-Type'] = contentType ?? 'application/json';
+            headers['Content-Length'] = String(Buffer.byteLength(body));
+        }
+        const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
+        return new Promise((resolve, reject) => {
+            const request = send(url, { method, headers, agent: this.agent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+                const chunks = [];
+                response.on('data', (chunk) => chunks.push(chunk));
+                response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
+                response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, undefined)));
+            });
+            request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+            request.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.code ?? error.message}`, undefined)));
+            request.end(body);
+        });
+    }
+}
+/** Whether Go's http.ProxyFromEnvironment (kubectl, helm) would send requests to `url` through a proxy. */
+function proxyApplies(url, env) {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (host === 'localhost' || host === '::1' || /^127\./.test(host))
+        return false;
+    const proxy = url.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
+    if (!proxy)
+        return false;
+    const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+    return !noProxy.some((entry) => entry === '*' || host === entry.replace(/^\./, '') || host.endsWith(entry.startsWith('.') ? entry : `.${entry}`));
+}
+function isUnsupported(client) {
+    return 'unsupported' in client;
+}
+
 ;// CONCATENATED MODULE: ./src/kube/preflight.ts
+
 
 
 /** Before any write: is the cluster reachable, and may this kubeconfig do what deploy will do? */
@@ -72061,24 +72428,35 @@ function lastLine(text) {
 /** The API server's version, or a failure that says how to make it reachable. */
 async function reachCluster(kubectl) {
     try {
-        const version = await kubectl.json(['version'], { quietStdout: true });
-        const serverVersion = version.serverVersion?.gitVersion ?? 'unknown';
+        const serverVersion = await kubectl.serverVersion();
         log.info(`API server ${serverVersion}`);
         return serverVersion;
     }
     catch (error) {
-        if (!(error instanceof ToolError))
+        if (!(error instanceof ToolError) && !(error instanceof KubeApiError))
             throw error;
-        throw new ClusterPreflightError(`cannot reach the Kubernetes API server (${lastLine(error.stderr)}): check kubeconfig (server address, credentials) and that the runner can reach the cluster (TKE: the API server's public or VPC access).`);
+        const cause = error instanceof ToolError ? lastLine(error.stderr) : error.message;
+        throw new ClusterPreflightError(`cannot reach the Kubernetes API server (${cause}): check kubeconfig (server address, credentials) and that the runner can reach the cluster (TKE: the API server's public or VPC access).`);
     }
 }
 /** Checks reachability and permissions; returns whether the namespace exists. */
 async function clusterPreflight(kubectl, config) {
     return inGroup('Cluster preflight', async () => {
         const serverVersion = await reachCluster(kubectl);
-        const namespaceExists = (await kubectl.get('namespace', config.namespace)) !== undefined;
-        const permissions = requiredPermissions(config, namespaceExists);
-        const answers = await Promise.all(permissions.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)));
+        const needsVirtualService = config.expose.gateway !== undefined && config.expose.type !== 'route';
+        // Independent reads, side by side: one round trip across a long link instead of a dozen.
+        const [namespaceExists, permissions, answers, servesVirtualService] = await (async () => {
+            const namespace = kubectl.get('namespace', config.namespace).then((found) => found !== undefined);
+            const withNamespace = requiredPermissions(config, true);
+            const checks = Promise.all(withNamespace.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)));
+            const virtualService = needsVirtualService ? kubectl.serves('virtualservices.networking.istio.io', 'networking.istio.io/v1beta1') : Promise.resolve(true);
+            const exists = await namespace;
+            const all = requiredPermissions(config, exists);
+            // Creating the namespace is asked only when it is missing: checked then, after the others.
+            const extra = all.filter((p) => !withNamespace.some((q) => q.verb === p.verb && q.resource === p.resource));
+            const answered = [...(await Promise.all(extra.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)))), ...(await checks)];
+            return [exists, [...extra, ...withNamespace], answered, await virtualService];
+        })();
         const missing = permissions.filter((_, i) => !answers[i]);
         if (missing.length > 0) {
             throw new ClusterPreflightError([
@@ -72088,11 +72466,8 @@ async function clusterPreflight(kubectl, config) {
             ].join('\n'));
         }
         log.info(`Permissions: all ${permissions.length} checks passed`);
-        if (config.expose.gateway && config.expose.type !== 'route') {
-            const { stdout } = await kubectl.run(['api-resources', '--api-group=networking.istio.io', '-o', 'name'], { quietStdout: true });
-            if (!stdout.split('\n').includes('virtualservices.networking.istio.io')) {
-                throw new ClusterPreflightError('istio-gateway is set but the cluster has no Istio VirtualService kind (networking.istio.io): install Istio, or remove istio-gateway and expose Harbor another way.');
-            }
+        if (!servesVirtualService) {
+            throw new ClusterPreflightError('istio-gateway is set but the cluster has no Istio VirtualService kind (networking.istio.io): install Istio, or remove istio-gateway and expose Harbor another way.');
         }
         return { namespaceExists, serverVersion };
     });
@@ -72235,9 +72610,9 @@ function podInTrouble(pod) {
  */
 async function diagnose_diagnose(kubectl, namespace, release, notReady, observed = {}) {
     const [pods, events, claims] = await Promise.all([
-        kubectl.json(['get', 'pods', '-n', namespace, '-l', releaseSelector(release)]),
-        kubectl.json(['get', 'events', '-n', namespace]),
-        kubectl.json(['get', 'persistentvolumeclaims', '-n', namespace]),
+        kubectl.list('pods', namespace, releaseSelector(release)).then((items) => ({ items: items })),
+        kubectl.list('events', namespace).then((items) => ({ items: items })),
+        kubectl.list('persistentvolumeclaims', namespace).then((items) => ({ items })),
     ]);
     const warnings = events.items.filter((e) => e.type === 'Warning').sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
     const pendingClaims = claims.items.filter((claim) => claim.status?.phase === 'Pending').map((claim) => claim.metadata.name);
@@ -72314,8 +72689,9 @@ class ReadinessWatch {
     /** Records the generations before helm runs, then starts the watches. */
     async start() {
         const kinds = [...new Set(this.expected.map((w) => w.kind))];
-        for (const kind of kinds) {
-            const list = await this.kubectl.json(['get', resourceOf(kind), '-n', this.namespace, '-l', releaseSelector(this.release)]);
+        const lists = await Promise.all(kinds.map((kind) => this.kubectl.list(resourceOf(kind), this.namespace, releaseSelector(this.release))));
+        for (const [index, kind] of kinds.entries()) {
+            const list = { items: lists[index] };
             for (const object of list.items)
                 this.baseline.set(object.metadata.name, object.metadata.generation ?? 0);
             this.watchers.push(this.kubectl.watch(resourceOf(kind), this.namespace, releaseSelector(this.release), (event) => this.onEvent(event.object)));
@@ -72856,14 +73232,74 @@ function chart_package_lastLine(text) {
     return text.trim().split('\n').pop() ?? '';
 }
 
+;// CONCATENATED MODULE: ./src/kube/resource-paths.ts
+/**
+ * REST paths of the kinds the action reads and writes, and the Harbor charts render: the plural
+ * each kind is served under and whether it lives in a namespace (as API discovery lists them).
+ * A kind not listed here is left to kubectl, which discovers it.
+ */
+const KINDS = {
+    v1: {
+        ConfigMap: ['configmaps', true],
+        Secret: ['secrets', true],
+        Service: ['services', true],
+        ServiceAccount: ['serviceaccounts', true],
+        PersistentVolumeClaim: ['persistentvolumeclaims', true],
+        PersistentVolume: ['persistentvolumes', false],
+        Pod: ['pods', true],
+        Event: ['events', true],
+        Namespace: ['namespaces', false],
+    },
+    'apps/v1': { Deployment: ['deployments', true], StatefulSet: ['statefulsets', true], ReplicaSet: ['replicasets', true], DaemonSet: ['daemonsets', true] },
+    'batch/v1': { Job: ['jobs', true], CronJob: ['cronjobs', true] },
+    'networking.k8s.io/v1': { Ingress: ['ingresses', true], NetworkPolicy: ['networkpolicies', true] },
+    'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },
+    'rbac.authorization.k8s.io/v1': { Role: ['roles', true], RoleBinding: ['rolebindings', true], ClusterRole: ['clusterroles', false], ClusterRoleBinding: ['clusterrolebindings', false] },
+    'autoscaling/v2': { HorizontalPodAutoscaler: ['horizontalpodautoscalers', true] },
+    'networking.istio.io/v1beta1': { VirtualService: ['virtualservices', true] },
+    'gateway.networking.k8s.io/v1': { HTTPRoute: ['httproutes', true] },
+    'monitoring.coreos.com/v1': { ServiceMonitor: ['servicemonitors', true] },
+};
+/** The collection path of a kind (`/apis/apps/v1/namespaces/registry/deployments`), or undefined for a kind not listed. */
+function collectionPath(apiVersion, kind, namespace) {
+    const entry = KINDS[apiVersion]?.[kind];
+    if (!entry)
+        return undefined;
+    const [plural, namespaced] = entry;
+    const root = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+    if (namespaced && !namespace)
+        return undefined;
+    return namespaced ? `${root}/namespaces/${encodeURIComponent(namespace)}/${plural}` : `${root}/${plural}`;
+}
+/** The path of one object, or undefined for a kind not listed. */
+function objectPath(apiVersion, kind, namespace, name) {
+    const collection = collectionPath(apiVersion, kind, namespace);
+    return collection && `${collection}/${encodeURIComponent(name)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/kube/kubectl.ts
 
 
+
+
+
+/** The `kubectl get` resource argument for a kind: `deployments.v1.apps`-style names need no discovery of ours. */
+const RESOURCE_OF = {
+    namespace: ['v1', 'Namespace'],
+    secret: ['v1', 'Secret'],
+    'deployments.apps': ['apps/v1', 'Deployment'],
+    'statefulsets.apps': ['apps/v1', 'StatefulSet'],
+    pods: ['v1', 'Pod'],
+    events: ['v1', 'Event'],
+    persistentvolumeclaims: ['v1', 'PersistentVolumeClaim'],
+};
 const FIELD_MANAGER = 'harbor-tke-action';
 class Kubectl {
     access;
-    constructor(access) {
+    api;
+    constructor(access, api) {
         this.access = access;
+        this.api = api;
     }
     args(args) {
         return ['--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--context', this.access.context] : []), ...args];
@@ -72875,17 +73311,102 @@ class Kubectl {
         const { stdout } = await this.run([...args, '-o', 'json'], { quietStdout: true, ...options });
         return JSON.parse(stdout);
     }
-    /** The object, or undefined when it does not exist. */
+    /**
+     * The object, or undefined when it does not exist. Redacted like kubectl's output unless
+     * `rawStdout` (for comparing a Secret's data): it is never logged either way.
+     */
     async get(resource, name, namespace, options = {}) {
+        const known = RESOURCE_OF[resource];
+        const path = known && this.api ? objectPath(known[0], known[1], namespace, name) : undefined;
+        if (path && this.api) {
+            const object = await this.api.get(path);
+            return object === undefined || options.rawStdout ? object : JSON.parse(redact(JSON.stringify(object)));
+        }
         const { stdout } = await this.run(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json'], { quietStdout: true, ...options });
         return stdout.trim() ? JSON.parse(stdout) : undefined;
     }
+    /**
+     * Many objects at once, by key (`Kind/name`), unredacted (for comparisons; never logged). Absent
+     * ones are left out. In parallel through the API client; kubectl reads the rest from a file.
+     */
+    async getObjects(refs, fileOfRefs) {
+        const found = new Map();
+        const started = performance.now();
+        const byApi = this.api ? refs.filter((ref) => objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name)) : [];
+        const rest = refs.filter((ref) => !byApi.includes(ref));
+        const api = this.api;
+        await Promise.all([
+            ...byApi.map(async (ref) => {
+                const object = await api.get(objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name));
+                if (object)
+                    found.set(`${ref.kind}/${ref.name}`, object);
+            }),
+            (async () => {
+                if (rest.length === 0)
+                    return;
+                const { stdout } = await this.run(['get', '-f', fileOfRefs(), '--ignore-not-found', '-o', 'json'], { rawStdout: true });
+                if (!stdout.trim())
+                    return;
+                const parsed = JSON.parse(stdout);
+                for (const object of parsed.items ?? [parsed])
+                    found.set(`${object.kind}/${object.metadata.name}`, object);
+            })(),
+        ]);
+        if (byApi.length > 0)
+            log.info(`Read ${byApi.length} object(s) from the API server in parallel in ${formatSeconds(performance.now() - started)}`);
+        return found;
+    }
+    /** The objects of a kind in a namespace that match a label selector. */
+    async list(resource, namespace, selector) {
+        const known = RESOURCE_OF[resource];
+        const path = known && this.api ? collectionPath(known[0], known[1], namespace) : undefined;
+        if (path && this.api) {
+            const list = await this.api.get(`${path}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ''}`);
+            return (list?.items ?? []).map((item) => ({ ...item, apiVersion: known[0], kind: known[1] }));
+        }
+        return (await this.json(['get', resource, '-n', namespace, ...(selector ? ['-l', selector] : [])])).items;
+    }
     /** Server-side apply, owned by this action: idempotent, and a no-op when nothing changed. */
     async apply(objects, group) {
+        const paths = objects.map((o) => objectPath(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name));
+        if (this.api && paths.every(Boolean)) {
+            const api = this.api;
+            const started = performance.now();
+            await Promise.all(objects.map((object, index) => api.apply(paths[index], object, FIELD_MANAGER)));
+            log.info(`Applied ${objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')} (server-side, field manager ${FIELD_MANAGER}) in ${formatSeconds(performance.now() - started)}`);
+            return;
+        }
         const documents = objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n');
-        return this.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { stdin: documents, group });
+        await this.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { stdin: documents, group });
     }
+    /** The API server's version (`gitVersion`). */
+    async serverVersion() {
+        if (this.api)
+            return (await this.api.get('/version'))?.gitVersion ?? 'unknown';
+        const version = await this.json(['version'], { quietStdout: true });
+        return version.serverVersion?.gitVersion ?? 'unknown';
+    }
+    /** Whether the API serves a resource (`virtualservices.networking.istio.io`). */
+    async serves(resource, groupVersion) {
+        const plural = resource.split('.')[0];
+        if (this.api) {
+            const list = await this.api.get(`/apis/${groupVersion}`);
+            return list?.resources?.some((entry) => entry.name === plural) ?? false;
+        }
+        const { stdout } = await this.run(['api-resources', `--api-group=${groupVersion.split('/')[0]}`, '-o', 'name'], { quietStdout: true });
+        return stdout.split('\n').includes(resource);
+    }
+    /** `kubectl auth can-i`, or the SelfSubjectAccessReview it sends, through the API client. */
     async canI(verb, resource, namespace) {
+        if (this.api) {
+            const dot = resource.indexOf('.');
+            const review = await this.api.post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: { resourceAttributes: { verb, resource: dot < 0 ? resource : resource.slice(0, dot), group: dot < 0 ? '' : resource.slice(dot + 1), ...(namespace ? { namespace } : {}) } },
+            });
+            return review.status?.allowed === true;
+        }
         const { exitCode } = await this.run(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : [])], { acceptExitCodes: [1], quietStdout: true });
         return exitCode === 0;
     }
@@ -74342,6 +74863,7 @@ function manifestsYaml(objects) {
 
 
 
+
 /** The values file helm reads (secrets only with secrets-in-values): private, and gone after the job. */
 function writeValuesFile(config, harbor, directory) {
     const valuesFile = (0,external_node_path_namespaceObject.join)(directory, 'values.yaml');
@@ -74385,7 +74907,15 @@ async function openClusterSession(config, harbor, directory) {
     outputs_setOutput('kubectl-version', kubectlTool.version);
     const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory, kubectlTool.path), context: config.deploy.kubeContext };
     const chart = await fetchChart(helmTool.path, config.chart, directory);
-    return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, chart, valuesFile, digest };
+    return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
+}
+/** The API client for the session's reads, or none (kubectl does them) when it does not speak the kubeconfig. */
+function apiClientFor(kubeconfig, context) {
+    const client = KubeApi.fromKubeconfig(kubeconfig, context);
+    if (!isUnsupported(client))
+        return client;
+    log.info(`Reads go through kubectl: ${client.unsupported}`);
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/errors.ts
@@ -74677,7 +75207,7 @@ class NetworkFailure extends Error {
     }
 }
 const TLS_ERROR = /CERT|TLS|SSL|EPROTO|self[- ]signed|certificate/i;
-const REQUEST_TIMEOUT_MS = 30_000;
+const http_REQUEST_TIMEOUT_MS = 30_000;
 /**
  * Every request of the native client goes through here: it is counted, timed out, and logged as
  * one line (method, path without the upload state, status, registry error code).
@@ -74693,7 +75223,7 @@ class RegistryHttp {
         this.requests += 1;
         if (request.body)
             this.bytesUploaded += request.body.length;
-        const timeoutMs = Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, this.remainingMs()));
+        const timeoutMs = Math.max(1000, Math.min(http_REQUEST_TIMEOUT_MS, this.remainingMs()));
         let response;
         let body;
         try {
@@ -76390,8 +76920,9 @@ async function deployMode(config, warnings) {
         log.warning(versionChangeWarning(config, versionChange, before), 'Harbor version change');
     const rollbackOnFailure = deploy.rollbackOnFailure && !versionChange;
     // A deployed release that matches the inputs, with every component ready, needs no upgrade.
-    const drift = before && before.status === 'deployed' && !deploy.forceUpgrade ? await detectDrift(config, harbor, session, directory) : undefined;
-    if (drift && !drift.drifted && (await allWorkloadsReady(kubectl, config, harbor.values))) {
+    const checkSync = before !== undefined && before.status === 'deployed' && !deploy.forceUpgrade;
+    const [drift, ready] = checkSync ? await Promise.all([detectDrift(config, harbor, session, directory, { release: before }), allWorkloadsReady(kubectl, config, harbor.values)]) : [undefined, false];
+    if (drift && !drift.drifted && ready) {
         await reportInSync(config, helm, harbor, before, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
         return;
     }
@@ -76457,7 +76988,8 @@ async function deployMode(config, warnings) {
             await watch.stop();
         }
     }
-    const after = await helm.status(config.release, config.namespace);
+    // The release as it stands, and where the chart copied secrets: read side by side.
+    const [after, copies] = await Promise.all([helm.status(config.release, config.namespace), upgradeError ? Promise.resolve([]) : secretCopies(helm, config, harbor)]);
     const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
     outputs_setOutput('in-sync', 'false');
     if (after) {
@@ -76504,7 +77036,7 @@ async function deployMode(config, warnings) {
         throw new DeployFailedError(deploy_describeFailure(config, diagnosis, upgradeError.message, after, before, versionChange));
     }
     log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
-    await addSecretCopies(summary, helm, config, harbor);
+    addSecretCopies(summary, config, copies);
     await smokeTestIntoSummary(config, summary, directory, kubectl, cosCheck?.listLagMs);
     await summary.write(directory);
 }
@@ -76512,12 +77044,14 @@ async function deployMode(config, warnings) {
  * Which of the Secrets' values the chart wrote into other objects (1.13+ copy the Redis password
  * from its Secret into ConfigMaps): read from the release as installed, named in the summary.
  */
-async function addSecretCopies(summary, helm, config, harbor) {
+async function secretCopies(helm, config, harbor) {
     const values = inputSecretValues(harbor.secrets);
     if (values.length === 0)
-        return;
+        return [];
     const { stdout } = await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true });
-    const copies = secretPlacements(stdout, values);
+    return secretPlacements(stdout, values);
+}
+function addSecretCopies(summary, config, copies) {
     if (copies.length === 0)
         return;
     const kinds = [...new Set(copies.map((c) => `${c.kind}s`))].join(' and ');
@@ -76549,13 +77083,13 @@ async function smokeTestIntoSummary(config, summary, directory, kubectl, listLag
 async function allWorkloadsReady(kubectl, config, values) {
     const expected = expectedWorkloads(config, values);
     const kinds = [...new Set(expected.map((w) => (w.kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps')))];
-    const live = (await Promise.all(kinds.map((kind) => kubectl.json(['get', kind, '-n', config.namespace, '-l', releaseSelector(config.release)])))).flatMap((list) => list.items);
+    const live = (await Promise.all(kinds.map((kind) => kubectl.list(kind, config.namespace, releaseSelector(config.release))))).flat();
     const notReady = expected.filter((w) => {
         const object = live.find((o) => o.kind === w.kind && o.metadata.name === w.name);
         return !object || !workloadState(object).ready;
     });
     if (notReady.length > 0)
-        log.info(`No drift, but not every component is ready (${notReady.map((w) => w.component).join(', ')}): upgrading to recover`);
+        log.info(`Not every component is ready (${notReady.map((w) => w.component).join(', ')}): an upgrade recovers them even without drift`);
     return notReady.length === 0;
 }
 /** No drift, every component ready: no upgrade, no new revision, no restart. */
@@ -76574,7 +77108,7 @@ async function reportInSync(config, helm, harbor, release, digest, helmVersion, 
         .paragraph('The release, its values and the live objects match the inputs and every component is ready: nothing was upgraded or restarted. `force-upgrade: true` upgrades anyway.');
     if (warnings.length > 0)
         summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
-    await addSecretCopies(summary, helm, config, harbor);
+    addSecretCopies(summary, config, await secretCopies(helm, config, harbor));
     await smokeTestIntoSummary(config, summary, directory, kubectl, listLagMs);
     await summary.write(directory);
 }
@@ -76643,127 +77177,6 @@ async function diffMode(config, warnings) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/helm/lookup-stand-in.ts
-
-
-
-
-/**
- * The marker a value from the cluster is replaced by. Its characters survive every function the
- * charts apply (b64dec, trim, urlquery), and `~` appears in no Secret name or key.
- */
-function clusterValueMarker(secret, key) {
-    return `from-cluster~${secret}~${key}`;
-}
-/** The Kubernetes version the stand-in reports: only `.Capabilities.KubeVersion` reads it (ingress apiVersion before 1.19). */
-const STAND_IN_VERSION = { major: '1', minor: '34', gitVersion: 'v1.34.0', platform: 'linux/amd64' };
-/**
- * The kinds a rendered object may have: Helm 4 maps every object of a server-side render through
- * discovery and refuses a kind the server does not list. The built-in kinds Harbor's charts (and
- * a values override) render, and the two CRD kinds they render on request: Gateway API's HTTPRoute
- * (`expose: route`) and the Prometheus operator's ServiceMonitor (`metrics.serviceMonitor`). The
- * stand-in is a cluster that has both, so a preview shows whatever the inputs ask for.
- */
-const GROUPS = {
-    v1: [
-        ['configmaps', 'ConfigMap', true],
-        ['secrets', 'Secret', true],
-        ['services', 'Service', true],
-        ['persistentvolumeclaims', 'PersistentVolumeClaim', true],
-        ['persistentvolumes', 'PersistentVolume', false],
-        ['pods', 'Pod', true],
-        ['namespaces', 'Namespace', false],
-        ['serviceaccounts', 'ServiceAccount', true],
-    ],
-    'apps/v1': [
-        ['deployments', 'Deployment', true],
-        ['statefulsets', 'StatefulSet', true],
-        ['daemonsets', 'DaemonSet', true],
-    ],
-    'batch/v1': [
-        ['jobs', 'Job', true],
-        ['cronjobs', 'CronJob', true],
-    ],
-    'networking.k8s.io/v1': [
-        ['ingresses', 'Ingress', true],
-        ['networkpolicies', 'NetworkPolicy', true],
-    ],
-    'policy/v1': [['poddisruptionbudgets', 'PodDisruptionBudget', true]],
-    'rbac.authorization.k8s.io/v1': [
-        ['roles', 'Role', true],
-        ['rolebindings', 'RoleBinding', true],
-        ['clusterroles', 'ClusterRole', false],
-        ['clusterrolebindings', 'ClusterRoleBinding', false],
-    ],
-    'autoscaling/v2': [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]],
-    'gateway.networking.k8s.io/v1': [['httproutes', 'HTTPRoute', true]],
-    'monitoring.coreos.com/v1': [['servicemonitors', 'ServiceMonitor', true]],
-};
-async function startLookupStandIn(namespace, secrets, directory) {
-    const byName = new Map(secrets.map((secret) => [secret.name, secret]));
-    const server = (0,external_node_http_.createServer)((request, response) => answer(request, response, namespace, byName));
-    await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', resolve);
-    });
-    const url = `http://127.0.0.1:${server.address().port}`;
-    const kubeconfig = (0,external_node_path_namespaceObject.join)(directory, 'lookup-stand-in.kubeconfig');
-    const config = {
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'stand-in', cluster: { server: url } }],
-        users: [{ name: 'stand-in', user: {} }],
-        contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'stand-in', namespace } }],
-        'current-context': 'stand-in',
-    };
-    (0,external_node_fs_namespaceObject.writeFileSync)(kubeconfig, yaml.dump(config), { mode: 0o600 });
-    return {
-        kubeconfig,
-        close: () => new Promise((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
-    };
-}
-function answer(request, response, namespace, secrets) {
-    const path = new URL(request.url ?? '/', 'http://stand-in').pathname;
-    const send = (status, body) => {
-        response.writeHead(status, { 'Content-Type': 'application/json' });
-        response.end(JSON.stringify(body));
-    };
-    if (request.method !== 'GET')
-        return send(405, lookup_stand_in_status(405, 'MethodNotAllowed', 'the lookup stand-in only answers reads'));
-    if (path === '/version')
-        return send(200, STAND_IN_VERSION);
-    if (path === '/api')
-        return send(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (path === '/apis') {
-        const groups = Object.keys(GROUPS)
-            .filter((groupVersion) => groupVersion.includes('/'))
-            .map((groupVersion) => {
-            const [group, version] = groupVersion.split('/');
-            const entry = { groupVersion, version };
-            return { name: group, versions: [entry], preferredVersion: entry };
-        });
-        return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups });
-    }
-    const groupVersion = path === '/api/v1' ? 'v1' : /^\/apis\/([^/]+\/[^/]+)$/.exec(path)?.[1];
-    if (groupVersion && GROUPS[groupVersion]) {
-        const resources = GROUPS[groupVersion].map(([name, kind, namespaced]) => ({ name, singularName: '', namespaced, kind, verbs: ['get', 'list'] }));
-        return send(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources });
-    }
-    const secretPath = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(path);
-    const secret = secretPath && secretPath[1] === namespace ? secrets.get(decodeURIComponent(secretPath[2])) : undefined;
-    if (secret) {
-        const data = Object.fromEntries(secret.keys.map((key) => [key, Buffer.from(clusterValueMarker(secret.name, key)).toString('base64')]));
-        return send(200, { kind: 'Secret', apiVersion: 'v1', metadata: { name: secret.name, namespace }, type: 'Opaque', data });
-    }
-    return send(404, lookup_stand_in_status(404, 'NotFound', `${path} is not known to the lookup stand-in`));
-}
-function lookup_stand_in_status(code, reason, message) {
-    return { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code };
-}
-
 ;// CONCATENATED MODULE: ./src/modes/render.ts
 
 
@@ -76800,7 +77213,7 @@ async function renderManifests(config, harbor, valuesFile, directory) {
         throw error;
     }
     // No cluster here: the chart's lookups of the action's Secrets are answered with markers.
-    const standIn = await startLookupStandIn(config.namespace, harbor.secrets.map((s) => ({ name: s.name, keys: Object.keys(s.data) })), directory);
+    const standIn = await startLookupStandIn(config.namespace, { markers: harbor.secrets.map((s) => ({ name: s.name, keys: Object.keys(s.data) })) }, directory);
     try {
         const { manifestsFile, manifests, objects } = await templateChart({
             helmPath: helm.path,
@@ -77000,7 +77413,7 @@ async function reportInvalidInputs(errors, warnings, directory) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6958);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5401);
 
 
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)();

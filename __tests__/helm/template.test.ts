@@ -37,7 +37,7 @@ beforeAll(async () => {
   execFileSync(helm, ['package', tinyChart, '--destination', repoDir]);
   execFileSync(helm, ['repo', 'index', repoDir]);
   chartRepo = await startToolMirror(repoDir);
-  standIn = await startLookupStandIn('registry', [{ name: 'registry-harbor-tke-redis', keys: ['REDIS_PASSWORD'] }], work);
+  standIn = await startLookupStandIn('registry', { markers: [{ name: 'registry-harbor-tke-redis', keys: ['REDIS_PASSWORD'] }] }, work);
 });
 
 afterAll(async () => {

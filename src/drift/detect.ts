@@ -2,13 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { FetchedChart } from '../helm/chart-package.js';
-import type { Helm } from '../helm/helm.js';
+import type { Helm, ReleaseStatus } from '../helm/helm.js';
+import { startLookupStandIn } from '../helm/lookup-stand-in.js';
 import { templateChart } from '../helm/template.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import { cfsObjects, virtualService, type KubeObject } from '../kube/manifests.js';
 import { inGroup, log } from '../report/log.js';
 import type { HarborValues } from '../values/generate.js';
+import { chartFullname } from '../values/names.js';
 import type { ManagedSecret } from '../values/secrets.js';
 import { declaredDifferences, describeDifference, isSecretPath, leafPathsByKey, randomPaths } from './compare.js';
 
@@ -71,8 +73,22 @@ export interface DriftSources {
  * ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered twice: what still differs
  * between the two renders is the chart's randomness.
  */
-async function declaredManifests(config: ActionConfig, sources: DriftSources, directory: string): Promise<{ objects: KubeObject[]; random: Map<string, Set<string>>; file: string }> {
-  const { helm } = sources;
+/**
+ * The Secrets the Harbor charts look up (docs/values.md): the action's Redis Secret, and the
+ * chart's own core, jobservice, registry and database Secrets (1.14+). Read ahead, side by side.
+ */
+function lookedUpSecrets(config: ActionConfig, harbor: HarborValues): string[] {
+  const fullname = chartFullname(config.release);
+  const names = [...harbor.secrets.map((secret) => secret.name), ...['core', 'jobservice', 'registry', 'database'].map((part) => `${fullname}-${part}`)];
+  return names.map((name) => `/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/${encodeURIComponent(name)}`);
+}
+
+async function declaredManifests(config: ActionConfig, harbor: HarborValues, sources: DriftSources, directory: string): Promise<{ objects: KubeObject[]; random: Map<string, Set<string>> }> {
+  const { helm, kubectl } = sources;
+  // Through the API client's warm connections when it speaks the kubeconfig: helm's reads, passed
+  // on and kept, cost a round trip each once for both renders (objects are validated by the upgrade).
+  const standIn = kubectl.api ? await startLookupStandIn(config.namespace, { cluster: kubectl.api, prefetch: lookedUpSecrets(config, harbor) }, directory) : undefined;
+  const cluster = standIn ? { kubeconfig: standIn.kubeconfig, openApi: false } : { kubeconfig: helm.access.kubeconfig, context: helm.access.context, openApi: true };
   const render = (name: string) =>
     templateChart({
       helmPath: helm.path,
@@ -81,28 +97,39 @@ async function declaredManifests(config: ActionConfig, sources: DriftSources, di
       chartPath: sources.chart.path,
       valuesFiles: [sources.valuesFile],
       outputFile: join(directory, name),
-      cluster: { kubeconfig: helm.access.kubeconfig, context: helm.access.context, openApi: true },
+      isUpgrade: true,
+      cluster,
     });
-  const first = await render('declared-manifests.yaml');
-  const second = await render('declared-manifests-again.yaml');
+  let first: Awaited<ReturnType<typeof render>>;
+  let second: Awaited<ReturnType<typeof render>>;
+  try {
+    [first, second] = await Promise.all([render('declared-manifests.yaml'), render('declared-manifests-again.yaml')]);
+  } finally {
+    if (standIn) log.info(`The renders read ${standIn.reads().fromCluster} document(s) from the API server for ${standIn.reads().answered} read(s)`);
+    await standIn?.close();
+  }
   const firstObjects = parseManifests(first.manifests);
   const secondObjects = new Map(parseManifests(second.manifests).map((o) => [objectKey(o), o]));
   const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)), o.kind)]));
-  return { objects: firstObjects, random, file: first.manifestsFile };
+  return { objects: firstObjects, random };
 }
 
-async function liveObjects(kubectl: Kubectl, file: string, namespace: string): Promise<Map<string, KubeObject>> {
-  const { stdout } = await kubectl.run(['get', '-f', file, '-n', namespace, '--ignore-not-found', '-o', 'json'], { rawStdout: true });
-  if (!stdout.trim()) return new Map();
-  const parsed = JSON.parse(stdout) as KubeObject & { items?: KubeObject[] };
-  const items = parsed.items ?? [parsed];
-  return new Map(items.map((o) => [objectKey(o), o]));
+/** The live counterparts of the declared objects, read together (a file of them for kubectl). */
+function liveObjects(kubectl: Kubectl, objects: KubeObject[], namespace: string, directory: string): Promise<Map<string, KubeObject>> {
+  const refs = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? namespace, name: o.metadata.name }));
+  return kubectl.getObjects(refs, () => {
+    const file = join(directory, 'declared-objects.yaml');
+    // Identities only: the file tells kubectl what to read, and holds no secret.
+    writeFileSync(file, refs.map((ref) => yaml.dump({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })).join('---\n'), { mode: 0o600 });
+    return file;
+  });
 }
 
 async function managedSecretDrift(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[]): Promise<string[]> {
   const lines: string[] = [];
-  for (const secret of secrets) {
-    const live = await kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true });
+  const found = await Promise.all(secrets.map((secret) => kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true })));
+  for (const [index, secret] of secrets.entries()) {
+    const live = found[index];
     if (!live) {
       lines.push(`Secret ${secret.name}: missing`);
       continue;
@@ -116,19 +143,27 @@ async function managedSecretDrift(kubectl: Kubectl, namespace: string, secrets: 
   return lines;
 }
 
-export async function detectDrift(config: ActionConfig, harbor: HarborValues, sources: DriftSources, directory: string): Promise<DriftReport> {
+/**
+ * `release`: the release's latest revision when the caller has read it already (deploy has), so
+ * it is not read twice.
+ */
+export async function detectDrift(config: ActionConfig, harbor: HarborValues, sources: DriftSources, directory: string, known?: { release: ReleaseStatus | undefined }): Promise<DriftReport> {
   const { helm, kubectl } = sources;
   return inGroup('Drift: declared vs release vs cluster', async () => {
-    const release = await helm.status(config.release, config.namespace);
+    const release = known ? known.release : await helm.status(config.release, config.namespace);
     if (!release) {
       log.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
       return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
     }
-    const liveValues = JSON.parse((await helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true })).stdout || '{}') ?? {};
-    const values = valueDifferences(harbor.values, liveValues);
-
-    const declared = await declaredManifests(config, sources, directory);
-    const stored = parseManifests((await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true })).stdout);
+    // Every read that does not wait for another, side by side.
+    const [storedValues, storedManifest, declared, secrets] = await Promise.all([
+      helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true }),
+      helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }),
+      declaredManifests(config, harbor, sources, directory),
+      managedSecretDrift(kubectl, config.namespace, harbor.secrets),
+    ]);
+    const values = valueDifferences(harbor.values, JSON.parse(storedValues.stdout || '{}') ?? {});
+    const stored = parseManifests(storedManifest.stdout);
     const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
     const manifest: ObjectDrift[] = [];
     for (const object of declared.objects) {
@@ -143,13 +178,8 @@ export async function detectDrift(config: ActionConfig, harbor: HarborValues, so
     }
     for (const key of storedByKey.keys()) if (!declared.objects.some((o) => objectKey(o) === key)) manifest.push({ object: key, change: 'removed', differences: [] });
 
-    const live = await liveObjects(kubectl, declared.file, config.namespace);
     const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
-    if (extras.length > 0) {
-      const extrasFile = join(directory, 'declared-objects.yaml');
-      writeFileSync(extrasFile, extras.map((o) => yaml.dump(o)).join('---\n'), { mode: 0o600 });
-      for (const [key, object] of await liveObjects(kubectl, extrasFile, config.namespace)) live.set(key, object);
-    }
+    const live = await liveObjects(kubectl, [...declared.objects, ...extras], config.namespace, directory);
     const liveDrift: ObjectDrift[] = [];
     for (const object of [...declared.objects, ...extras]) {
       const key = objectKey(object);
@@ -161,7 +191,6 @@ export async function detectDrift(config: ActionConfig, harbor: HarborValues, so
       const differences = declaredDifferences(object, current, object.kind, declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
       if (differences.length > 0) liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
     }
-    const secrets = await managedSecretDrift(kubectl, config.namespace, harbor.secrets);
     const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
     log.info(
       drifted

@@ -1,20 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import type { KubeApi } from '../kube/api-client.js';
 
 /**
+ * What answers a chart's `lookup`s while `helm template --dry-run=server` renders it: an HTTP
+ * server on 127.0.0.1 for the render's lifetime, behind a random path only helm is given.
+ *
  * Render mode has no cluster, yet the Harbor charts read Secrets with `lookup` while they render:
  * 1.13–1.18 dereference the Redis Secret's data unguarded, so a plain `helm template` fails
  * ("nil pointer evaluating interface {}.REDIS_PASSWORD"), and 1.19 renders an empty password
- * where the cluster would put the real one. This stand-in answers those reads for the Secrets the
- * action itself manages, each value replaced by a marker naming where the cluster's value comes
- * from; `helm template --dry-run=server` then renders exactly what the chart renders on a
- * cluster, and the markers in its output show which values the cluster fills in.
+ * where the cluster would put the real one. There the stand-in answers the Secrets the action
+ * manages, each value replaced by a marker naming where the cluster's value comes from, so the
+ * render is what the chart renders on a cluster and the markers show which values the cluster
+ * fills in. It serves what helm's `lookup` and capability discovery ask for (client-go
+ * discovery, legacy documents) and nothing else: any other path is 404, "absent" to `lookup`.
  *
- * It serves what helm's `lookup` and capability discovery ask for (client-go discovery, legacy
- * documents) and nothing else: any other path is 404, which `lookup` reads as "absent".
+ * diff and the in-sync check render against the cluster itself; the stand-in then passes helm's
+ * reads on through the action's API client and keeps each answer, so a render costs one round
+ * trip per object it looks up instead of two per `lookup` over a fresh connection.
  */
 export interface StandInSecret {
   name: string;
@@ -78,17 +85,57 @@ const GROUPS: Record<string, Array<[resource: string, kind: string, namespaced: 
 export interface LookupStandIn {
   /** A kubeconfig pointing helm at the stand-in. */
   kubeconfig: string;
+  /** Reads answered, and how many of them went to the cluster (with a cluster source). */
+  reads(): { answered: number; fromCluster: number };
   close(): Promise<void>;
 }
 
-export async function startLookupStandIn(namespace: string, secrets: StandInSecret[], directory: string): Promise<LookupStandIn> {
-  const byName = new Map(secrets.map((secret) => [secret.name, secret]));
-  const server = createServer((request, response) => answer(request, response, namespace, byName));
+/**
+ * Who answers: markers for the action's own Secrets (render mode, no cluster), or the cluster
+ * itself through the API client's warm connections, each answer kept for the stand-in's lifetime
+ * (diff and the in-sync check: a render reads discovery and the Secrets it looks up, and helm
+ * asks for the same discovery again before every `lookup`; two renders share one set of reads).
+ */
+export type LookupSource = { markers: StandInSecret[] } | { cluster: KubeApi; prefetch?: string[] };
+
+export async function startLookupStandIn(namespace: string, source: LookupSource, directory: string): Promise<LookupStandIn> {
+  const byName = new Map(('markers' in source ? source.markers : []).map((secret) => [secret.name, secret]));
+  const cache = new Map<string, Promise<{ status: number; contentType: string; body: Buffer }>>();
+  const counts = { answered: 0, fromCluster: 0 };
+  const fetchOnce = (apiPath: string) => {
+    let pending = cache.get(apiPath);
+    if (!pending && 'cluster' in source) {
+      counts.fromCluster += 1;
+      pending = source.cluster.raw(apiPath);
+      cache.set(apiPath, pending);
+    }
+    return pending!;
+  };
+  if ('cluster' in source) prefetch(fetchOnce, source.prefetch ?? []);
+  // Only helm, which gets the kubeconfig, knows the path: nothing else on the runner can read through it.
+  const prefix = `/${randomBytes(16).toString('hex')}`;
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://stand-in').pathname;
+    if (!path.startsWith(`${prefix}/`)) {
+      response.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify(status(403, 'Forbidden', 'not this stand-in\'s path')));
+      return;
+    }
+    counts.answered += 1;
+    const apiPath = path.slice(prefix.length);
+    if ('markers' in source || request.method !== 'GET' || !READ_THROUGH.some((pattern) => pattern.test(apiPath))) {
+      answer(request, response, apiPath, namespace, byName);
+      return;
+    }
+    fetchOnce(apiPath).then(
+      (reply) => response.writeHead(reply.status, { 'Content-Type': reply.contentType || 'application/json' }).end(reply.body),
+      (error: unknown) => response.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify(status(503, 'ServiceUnavailable', error instanceof Error ? error.message : String(error)))),
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}`;
   const kubeconfig = join(directory, 'lookup-stand-in.kubeconfig');
   const config = {
     apiVersion: 'v1',
@@ -101,6 +148,7 @@ export async function startLookupStandIn(namespace: string, secrets: StandInSecr
   writeFileSync(kubeconfig, yaml.dump(config), { mode: 0o600 });
   return {
     kubeconfig,
+    reads: () => ({ ...counts }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -109,8 +157,36 @@ export async function startLookupStandIn(namespace: string, secrets: StandInSecr
   };
 }
 
-function answer(request: IncomingMessage, response: ServerResponse, namespace: string, secrets: Map<string, StandInSecret>): void {
-  const path = new URL(request.url ?? '/', 'http://stand-in').pathname;
+/**
+ * Starts, side by side, the reads a render makes one after another: discovery (the group list,
+ * then every group version) and the objects the caller expects the chart to look up. Each read
+ * is then waiting in the cache when helm asks, instead of costing a round trip in sequence.
+ */
+function prefetch(fetchOnce: (path: string) => Promise<{ status: number; body: Buffer }>, objects: string[]): void {
+  const ignore = () => undefined;
+  for (const path of ['/version', '/api', '/api/v1', ...objects]) fetchOnce(path).catch(ignore);
+  fetchOnce('/apis').then((reply) => {
+    if (reply.status !== 200) return;
+    const groups = (JSON.parse(reply.body.toString('utf8')) as { groups?: { versions?: { groupVersion: string }[] }[] }).groups ?? [];
+    for (const version of groups.flatMap((group) => group.versions ?? [])) fetchOnce(`/apis/${version.groupVersion}`).catch(ignore);
+  }, ignore);
+}
+
+/**
+ * What a render reads from a cluster: the version, discovery, and single objects (`lookup`).
+ * Lists, watches and everything else are not read through.
+ */
+const READ_THROUGH = [
+  /^\/version$/,
+  /^\/api$/,
+  /^\/apis$/,
+  /^\/api\/v1$/,
+  /^\/apis\/[^/]+\/[^/]+$/,
+  /^\/api\/v1\/namespaces\/[^/]+\/[^/]+\/[^/]+$/,
+  /^\/apis\/[^/]+\/[^/]+\/namespaces\/[^/]+\/[^/]+\/[^/]+$/,
+];
+
+function answer(request: IncomingMessage, response: ServerResponse, path: string, namespace: string, secrets: Map<string, StandInSecret>): void {
   const send = (status: number, body: object) => {
     response.writeHead(status, { 'Content-Type': 'application/json' });
     response.end(JSON.stringify(body));

@@ -18,6 +18,11 @@ export interface TemplateRequest {
   valuesFiles: string[];
   outputFile: string;
   /**
+   * Render as an upgrade of the existing release (`--is-upgrade`): what diff and the in-sync check
+   * compare. Helm then also skips checking, one object at a time, whether each object exists.
+   */
+  isUpgrade?: boolean;
+  /**
    * Who answers the chart's lookups. The lookup stand-in has no OpenAPI schemas to validate the
    * objects against (`openApi: false`); a real cluster validates them as an upgrade would.
    */
@@ -35,6 +40,7 @@ export interface RenderedObject {
 export async function templateChart(request: TemplateRequest): Promise<{ manifestsFile: string; manifests: string; objects: RenderedObject[] }> {
   const args = ['template', request.release, request.chartPath, '--namespace', request.namespace];
   for (const file of request.valuesFiles) args.push('--values', file);
+  if (request.isUpgrade) args.push('--is-upgrade');
   args.push('--dry-run=server', '--kubeconfig', request.cluster.kubeconfig);
   if (request.cluster.context) args.push('--kube-context', request.cluster.context);
   if (!request.cluster.openApi) args.push('--disable-openapi-validation');

@@ -74,9 +74,10 @@ function sameData(a: Record<string, string>, b: Record<string, string>): boolean
 export async function ensureSecrets(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[], registryUsername: string): Promise<SecretsOutcome> {
   const outcome: SecretsOutcome = { created: [], updated: [], unchanged: [] };
   const wanted: KubeObject[] = [];
-  for (const secret of secrets) {
-    // Read unredacted (never logged): the stored data is compared with the inputs.
-    const existing = await kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true });
+  // Read unredacted (never logged): the stored data is compared with the inputs. All at once.
+  const existingSecrets = await Promise.all(secrets.map((secret) => kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true })));
+  for (const [index, secret] of secrets.entries()) {
+    const existing = existingSecrets[index];
     if (secret.generated) {
       if (existing) outcome.unchanged.push(secret.name);
       else {

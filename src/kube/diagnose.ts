@@ -1,7 +1,6 @@
 import { log } from '../report/log.js';
 import { ToolError } from '../tools/exec.js';
 import type { Kubectl } from './kubectl.js';
-import type { KubeObject } from './manifests.js';
 import { releaseSelector, type Workload, type WorkloadState } from './workloads.js';
 
 /** Why a Harbor component is not ready, gathered from pods, events and logs, with known causes named. */
@@ -160,9 +159,9 @@ export async function diagnose(
   observed: { pods?: PodFields[]; earlier?: Diagnosis } = {},
 ): Promise<Diagnosis> {
   const [pods, events, claims] = await Promise.all([
-    kubectl.json<{ items: PodFields[] }>(['get', 'pods', '-n', namespace, '-l', releaseSelector(release)]),
-    kubectl.json<{ items: EventFields[] }>(['get', 'events', '-n', namespace]),
-    kubectl.json<{ items: KubeObject[] }>(['get', 'persistentvolumeclaims', '-n', namespace]),
+    kubectl.list('pods', namespace, releaseSelector(release)).then((items) => ({ items: items as unknown as PodFields[] })),
+    kubectl.list('events', namespace).then((items) => ({ items: items as unknown as EventFields[] })),
+    kubectl.list('persistentvolumeclaims', namespace).then((items) => ({ items })),
   ]);
   const warnings = events.items.filter((e) => e.type === 'Warning').sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
   const pendingClaims = claims.items.filter((claim) => (claim.status as { phase?: string } | undefined)?.phase === 'Pending').map((claim) => claim.metadata.name);

@@ -57,8 +57,9 @@ export class ReadinessWatch {
   /** Records the generations before helm runs, then starts the watches. */
   async start(): Promise<void> {
     const kinds = [...new Set(this.expected.map((w) => w.kind))];
-    for (const kind of kinds) {
-      const list = await this.kubectl.json<{ items: KubeObject[] }>(['get', resourceOf(kind), '-n', this.namespace, '-l', releaseSelector(this.release)]);
+    const lists = await Promise.all(kinds.map((kind) => this.kubectl.list(resourceOf(kind), this.namespace, releaseSelector(this.release))));
+    for (const [index, kind] of kinds.entries()) {
+      const list = { items: lists[index]! };
       for (const object of list.items) this.baseline.set(object.metadata.name, (object.metadata as { generation?: number }).generation ?? 0);
       this.watchers.push(this.kubectl.watch(resourceOf(kind), this.namespace, releaseSelector(this.release), (event) => this.onEvent(event.object)));
     }

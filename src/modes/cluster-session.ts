@@ -3,9 +3,10 @@ import { delimiter, join } from 'node:path';
 import { fetchChart, type FetchedChart } from '../helm/chart-package.js';
 import { Helm } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
+import { isUnsupported, KubeApi } from '../kube/api-client.js';
 import { Kubectl } from '../kube/kubectl.js';
 import { removeInPostStep } from '../post-step.js';
-import { inGroup } from '../report/log.js';
+import { inGroup, log } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
 import { fetchTkeKubeconfig } from '../tke/kubeconfig.js';
 import { runTool } from '../tools/exec.js';
@@ -69,5 +70,13 @@ export async function openClusterSession(config: ActionConfig, harbor: HarborVal
   setOutput('kubectl-version', kubectlTool.version);
   const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory, kubectlTool.path), context: config.deploy!.kubeContext };
   const chart = await fetchChart(helmTool.path, config.chart, directory);
-  return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access), helmTool, chart, valuesFile, digest };
+  return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
+}
+
+/** The API client for the session's reads, or none (kubectl does them) when it does not speak the kubeconfig. */
+function apiClientFor(kubeconfig: string, context: string | undefined): KubeApi | undefined {
+  const client = KubeApi.fromKubeconfig(kubeconfig, context);
+  if (!isUnsupported(client)) return client;
+  log.info(`Reads go through kubectl: ${client.unsupported}`);
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { detectDrift, driftText } from '../drift/detect.js';
 import type { FetchedChart } from '../helm/chart-package.js';
-import { inputSecretValues, secretPlacements } from '../helm/secret-placements.js';
+import { inputSecretValues, secretPlacements, type SecretPlacement } from '../helm/secret-placements.js';
 import { type Helm, PENDING_STATUSES, type ReleaseStatus } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { InputProblem } from '../inputs/problems.js';
@@ -9,7 +9,6 @@ import { prepareCfsDirectories } from '../kube/cfs.js';
 import { ensureSecrets, type SecretsOutcome } from '../kube/cluster-secrets.js';
 import type { Diagnosis } from '../kube/diagnose.js';
 import type { Kubectl } from '../kube/kubectl.js';
-import type { KubeObject } from '../kube/manifests.js';
 import { clusterPreflight } from '../kube/preflight.js';
 import { ReadinessWatch, type ReadinessTimes } from '../kube/readiness.js';
 import { expectedWorkloads, releaseSelector, workloadState } from '../kube/workloads.js';
@@ -157,8 +156,9 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   const rollbackOnFailure = deploy.rollbackOnFailure && !versionChange;
 
   // A deployed release that matches the inputs, with every component ready, needs no upgrade.
-  const drift = before && before.status === 'deployed' && !deploy.forceUpgrade ? await detectDrift(config, harbor, session, directory) : undefined;
-  if (drift && !drift.drifted && (await allWorkloadsReady(kubectl, config, harbor.values))) {
+  const checkSync = before !== undefined && before.status === 'deployed' && !deploy.forceUpgrade;
+  const [drift, ready] = checkSync ? await Promise.all([detectDrift(config, harbor, session, directory, { release: before }), allWorkloadsReady(kubectl, config, harbor.values)]) : [undefined, false];
+  if (drift && !drift.drifted && ready) {
     await reportInSync(config, helm, harbor, before!, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
     return;
   }
@@ -223,7 +223,8 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     }
   }
 
-  const after = await helm.status(config.release, config.namespace);
+  // The release as it stands, and where the chart copied secrets: read side by side.
+  const [after, copies] = await Promise.all([helm.status(config.release, config.namespace), upgradeError ? Promise.resolve([]) : secretCopies(helm, config, harbor)]);
   const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
   setOutput('in-sync', 'false');
   if (after) {
@@ -273,7 +274,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   }
   log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
 
-  await addSecretCopies(summary, helm, config, harbor);
+  addSecretCopies(summary, config, copies);
   await smokeTestIntoSummary(config, summary, directory, kubectl, cosCheck?.listLagMs);
   await summary.write(directory);
 }
@@ -282,11 +283,14 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
  * Which of the Secrets' values the chart wrote into other objects (1.13+ copy the Redis password
  * from its Secret into ConfigMaps): read from the release as installed, named in the summary.
  */
-async function addSecretCopies(summary: SummaryBuilder, helm: Helm, config: ActionConfig, harbor: HarborValues): Promise<void> {
+async function secretCopies(helm: Helm, config: ActionConfig, harbor: HarborValues): Promise<SecretPlacement[]> {
   const values = inputSecretValues(harbor.secrets);
-  if (values.length === 0) return;
+  if (values.length === 0) return [];
   const { stdout } = await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true });
-  const copies = secretPlacements(stdout, values);
+  return secretPlacements(stdout, values);
+}
+
+function addSecretCopies(summary: SummaryBuilder, config: ActionConfig, copies: SecretPlacement[]): void {
   if (copies.length === 0) return;
   const kinds = [...new Set(copies.map((c) => `${c.kind}s`))].join(' and ');
   summary
@@ -320,12 +324,12 @@ async function smokeTestIntoSummary(config: ActionConfig, summary: SummaryBuilde
 async function allWorkloadsReady(kubectl: Kubectl, config: ActionConfig, values: Values): Promise<boolean> {
   const expected = expectedWorkloads(config, values);
   const kinds = [...new Set(expected.map((w) => (w.kind === 'Deployment' ? 'deployments.apps' : 'statefulsets.apps')))];
-  const live = (await Promise.all(kinds.map((kind) => kubectl.json<{ items: KubeObject[] }>(['get', kind, '-n', config.namespace, '-l', releaseSelector(config.release)])))).flatMap((list) => list.items);
+  const live = (await Promise.all(kinds.map((kind) => kubectl.list(kind, config.namespace, releaseSelector(config.release))))).flat();
   const notReady = expected.filter((w) => {
     const object = live.find((o) => o.kind === w.kind && o.metadata.name === w.name);
     return !object || !workloadState(object).ready;
   });
-  if (notReady.length > 0) log.info(`No drift, but not every component is ready (${notReady.map((w) => w.component).join(', ')}): upgrading to recover`);
+  if (notReady.length > 0) log.info(`Not every component is ready (${notReady.map((w) => w.component).join(', ')}): an upgrade recovers them even without drift`);
   return notReady.length === 0;
 }
 
@@ -354,7 +358,7 @@ async function reportInSync(
     .paragraph([`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, release.appVersion ? `Harbor ${release.appVersion}` : '', `helm ${helmVersion}`, `values digest ${code(digest)}`].filter(Boolean).join(' · '))
     .paragraph('The release, its values and the live objects match the inputs and every component is ready: nothing was upgraded or restarted. `force-upgrade: true` upgrades anyway.');
   if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
-  await addSecretCopies(summary, helm, config, harbor);
+  addSecretCopies(summary, config, await secretCopies(helm, config, harbor));
   await smokeTestIntoSummary(config, summary, directory, kubectl, listLagMs);
   await summary.write(directory);
 }

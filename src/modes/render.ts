@@ -50,7 +50,7 @@ async function renderManifests(config: ActionConfig, harbor: HarborValues, value
     throw error;
   }
   // No cluster here: the chart's lookups of the action's Secrets are answered with markers.
-  const standIn = await startLookupStandIn(config.namespace, harbor.secrets.map((s) => ({ name: s.name, keys: Object.keys(s.data) })), directory);
+  const standIn = await startLookupStandIn(config.namespace, { markers: harbor.secrets.map((s) => ({ name: s.name, keys: Object.keys(s.data) })) }, directory);
   try {
     const { manifestsFile, manifests, objects } = await templateChart({
       helmPath: helm.path,
