@@ -3,6 +3,7 @@ import type { tke } from 'tencentcloud-sdk-nodejs-tke';
 import { decodeKubeconfig } from '../inputs/kubeconfig.js';
 import { log } from '../report/log.js';
 import { registerSecret } from '../report/redact.js';
+import { raceCancellation, RunCancelledError } from '../run/cancel.js';
 import { apiRoute } from './api-endpoint.js';
 import { tkeError, TkeKubeconfigError, type CallContext } from './errors.js';
 import { registerKubeconfigCredentials } from './kubeconfig-credentials.js';
@@ -70,10 +71,11 @@ async function ensureEndpointEnabled(client: TkeClientInstance, request: TkeKube
   let status: string | undefined;
   let detail: string | undefined;
   try {
-    const response = await client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
+    const response = await raceCancellation(client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' }));
     status = response.Status;
     detail = response.ErrorMsg;
   } catch (error) {
+    if (error instanceof RunCancelledError) throw error;
     const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpointStatus' });
     log.warning(
       `Could not check that the ${words.name} API server endpoint of ${request.clusterId} is enabled (${reason.code}): ${reason.problem} ` +
@@ -120,9 +122,12 @@ export async function fetchTkeKubeconfig(request: TkeKubeconfigRequest): Promise
 
   let kubeconfig: string | undefined;
   try {
-    const response = await client.DescribeClusterKubeconfig({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
+    // The SDK's own HTTP client (node-fetch 2 on node:http/https, in tencentcloud-sdk-nodejs-common's
+    // common/http/fetch.js) takes no AbortSignal: a cancel stops the wait, and the exit the request.
+    const response = await raceCancellation(client.DescribeClusterKubeconfig({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' }));
     kubeconfig = response.Kubeconfig;
   } catch (error) {
+    if (error instanceof RunCancelledError) throw error;
     throw tkeError(error, context);
   }
   if (!kubeconfig?.trim()) {
