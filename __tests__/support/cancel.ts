@@ -14,8 +14,8 @@ export const RUNNER_SIGKILL_AFTER_MS = 2_500;
 export interface CancelPlan {
   /** When to cancel: polled every 25 ms with the main step's output so far. */
   when: (stdout: string) => boolean | Promise<boolean>;
-  /** A second SIGINT this long after the first (a second press of Cancel). */
-  secondSignalAfterMs?: number;
+  /** A second SIGINT (a second press of Cancel) as soon as this holds for the output after the first. */
+  secondSignalWhen?: (stdout: string) => boolean;
   /**
    * Instead of the runner's SIGINT, do this at that moment (inject a fault); the runner's deadline
    * still applies: SIGTERM and SIGKILL follow at 7.5 s and 10 s if the step has not ended.
@@ -82,14 +82,22 @@ async function cancelAsRunner(main: RunningStep, plan: CancelPlan): Promise<{ tr
   };
   if (plan.instead) plan.instead();
   else send('SIGINT');
+  const second = plan.secondSignalWhen;
+  const secondPoll = second
+    ? setInterval(() => {
+        if (!second(main.stdout())) return;
+        clearInterval(secondPoll);
+        send('SIGINT');
+      }, 10)
+    : undefined;
   const timers = [
-    ...(plan.secondSignalAfterMs !== undefined ? [setTimeout(() => send('SIGINT'), plan.secondSignalAfterMs)] : []),
     setTimeout(() => send('SIGTERM'), RUNNER_SIGTERM_AFTER_MS),
     setTimeout(() => send('SIGKILL'), RUNNER_SIGTERM_AFTER_MS + RUNNER_SIGKILL_AFTER_MS),
   ];
   await main.exited;
   const endedAfterMs = Math.round(performance.now() - started);
   for (const timer of timers) clearTimeout(timer);
+  clearInterval(secondPoll);
   return { triggered, endedAfterMs, signals };
 }
 

@@ -65,9 +65,8 @@ function describeState(state: ReleaseState, release: string): string {
   }
 }
 
-/** What the stop means for the release and for the next run, by where it happened. */
-function consequence(run: StoppedRun, state: ReleaseState): string {
-  if (run.mode !== 'deploy') return `mode ${run.mode} changes nothing on the cluster: the release is as it was. The next run starts afresh.`;
+/** What the stop of a deploy means for the release and for the next run, by where it happened. */
+function consequence(state: ReleaseState): string {
   const stuck = state.kind === 'present' && state.latest.status.startsWith('pending-');
   if (stuck) {
     return (
@@ -91,7 +90,8 @@ export async function reportStopped(run: StoppedRun): Promise<void> {
   const reason = cancellation();
   const crashed = reason?.signal === CRASH_REASON;
   const phase = currentPhase();
-  const state = run.release ? await readState() : undefined;
+  // Only a deploy changes the release; the other modes need not spend the time left reading it.
+  const state = run.release && run.mode === 'deploy' ? await readState() : undefined;
   setOutput('cancelled', 'true');
   if (state?.kind === 'present') {
     setOutput('revision', state.latest.revision);
@@ -99,7 +99,7 @@ export async function reportStopped(run: StoppedRun): Promise<void> {
   }
   const what = crashed ? `stopped by an unexpected error during ${phase}` : `cancelled (${reason?.signal ?? 'signal'}) during ${phase}`;
   const releaseLine = run.release && state ? `Release ${run.release} in ${run.namespace}: ${describeState(state, run.release)}.` : '';
-  const meaning = run.release && state ? consequence(run, state) : `mode ${run.mode} changes nothing on the cluster.`;
+  const meaning = state ? consequence(state) : `mode ${run.mode} changes nothing on the cluster: ${run.release ? `release ${run.release} is as it was` : 'nothing to undo'}.`;
   const summary = new SummaryBuilder()
     .heading(run.release ? `Harbor ${code(run.release)} in ${code(run.namespace ?? '')}: ${what}` : `harbor-tke-action (${run.mode}): ${what}`)
     .paragraph([releaseLine, meaning].filter(Boolean).join(' '));

@@ -44,12 +44,13 @@ function onUnexpected(error: unknown): void {
     return;
   }
   crashed = true;
-  const message = error instanceof Error ? error.message : String(error);
+  // One line: an assertion's message spans several.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
   core.error(
     redact(
       `harbor-tke-action stopped on an unexpected error during ${currentPhase()}: ${message}. ` +
         'This is a fault of the action or of a component it uses, not of your inputs: re-run the job. ' +
-        'helm and kubectl were stopped as for a cancelled run, and the job summary names the release state left. ' +
+        'Whatever helm, kubectl or docker was doing was stopped as for a cancelled run; the job summary names the state the release was left in. ' +
         'If it happens again, open an issue with the log of a run with ACTIONS_STEP_DEBUG=true (it has the stack trace).',
     ),
   );
