@@ -25,16 +25,18 @@ const SCENARIOS: ScenarioName[] = ['before helm', 'helm upgrade (install)', 'hel
 
 export const benchCancel: BenchSuite = async () => {
   const world = await startCancelWorld();
+  // The runtime action.yml names (runs.using: node24).
+  const node24 = packagedNode();
   const rows: BenchRow[] = [];
   try {
     for (const [helmName, helmVersion] of HELM_VERSIONS) {
       for (const scenario of SCENARIOS) {
-        const { sim, run } = await runScenario(world, scenario, helmVersion);
+        const { sim, run } = await runScenario(world, scenario, helmVersion, node24.path);
         const state = releaseState(sim);
         const left = state ? `revision ${state.revision} ${state.status}` : 'not installed';
         const ended = run.endedAfterMs ?? NaN;
         rows.push({
-          name: `cancel during ${scenario}, ${helmName}: SIGINT to end (left: ${left}; exit ${run.exitCode}${run.leftProcesses.length ? `; ${run.leftProcesses.length} processes left` : ''})`,
+          name: `cancel during ${scenario}, ${helmName}, Node ${node24.major}: SIGINT to end (left: ${left}; exit ${run.exitCode}${run.leftProcesses.length ? `; ${run.leftProcesses.length} processes left` : ''})`,
           value: ended,
           unit: 'ms',
           target: `< ${RUNNER_SIGTERM_AFTER_MS} ms (the runner's SIGTERM)`,

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostNode, packagedNode } from '../e2e/runtimes.js';
 import { runActionAndCancel } from '../support/cancel.js';
+import { hasReleaseRecord } from '../support/cancel-scenarios.js';
 import { HELM_VERSIONS, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
-import type { KubeSim } from '../support/kube-sim/index.js';
 import { projectRoot, runAction as runBundle } from '../support/run-action.js';
 import { findLeaks } from '../support/secret-scan.js';
 import { seedSecrets } from '../support/seed.js';
@@ -79,50 +79,49 @@ for (const runtime of runtimes) {
   });
 }
 
-function hasReleaseRecord(sim: KubeSim, status: string): boolean {
-  return sim.list('v1', 'Secret', 'registry').some((s) => s.metadata.name?.startsWith('sh.helm.release.v1.registry.v') && s.metadata.labels?.status === status);
-}
-
-for (const [helmName, helmVersion] of HELM_VERSIONS) {
-  it(`an error thrown in the bundle during helm upgrade (${helmName}): one error naming the phase, helm rolls back, the post step cleans up, the next run deploys`, async () => {
-    const { sim, kubeconfig } = await environment.cluster();
-    const inputs = (extra: Record<string, string> = {}) => environment.inputs(kubeconfig, { 'helm-version': helmVersion, 'cfs-prepare': 'false', ...extra });
-    expect((await runBundle(inputs(), { toolCache: environment.toolCache, post: true })).exitCode).toBe(0);
-    sim.setPodReadyDelay(120_000);
-    const trigger = join(scratch, `crash-${helmName.replace(/\W/g, '')}`);
-    const secret = seedSecrets['admin-password'];
-    const run = await runActionAndCancel(
-      inputs({ set: 'core.image.tag=v2.15.2' }),
-      {
-        when: () => hasReleaseRecord(sim, 'pending-upgrade'),
-        instead: () => {
-          // The rollback's pods start at once (see cancel.test.ts), and the fault fires.
-          sim.setPodReadyDelay(150);
-          writeFileSync(trigger, '');
+for (const runtime of runtimes) {
+  for (const [helmName, helmVersion] of HELM_VERSIONS) {
+    it(`an error thrown in the bundle during helm upgrade (${helmName}, Node ${runtime.major}): one error naming the phase, helm rolls back, the post step cleans up, the next run deploys`, async () => {
+      const { sim, kubeconfig } = await environment.cluster();
+      const inputs = (extra: Record<string, string> = {}) => environment.inputs(kubeconfig, { 'helm-version': helmVersion, 'cfs-prepare': 'false', ...extra });
+      expect((await runBundle(inputs(), { toolCache: environment.toolCache, post: true, nodePath: runtime.path })).exitCode).toBe(0);
+      sim.setPodReadyDelay(120_000);
+      const trigger = join(scratch, `crash-${helmName.replace(/\W/g, '')}-${runtime.major}`);
+      const secret = seedSecrets['admin-password'];
+      const run = await runActionAndCancel(
+        inputs({ set: 'core.image.tag=v2.15.2' }),
+        {
+          when: () => hasReleaseRecord(sim, 'pending-upgrade'),
+          instead: () => {
+            // The rollback's pods start at once (see cancel.test.ts), and the fault fires.
+            sim.setPodReadyDelay(150);
+            writeFileSync(trigger, '');
+          },
         },
-      },
-      {
-        toolCache: environment.toolCache,
-        env: { NODE_OPTIONS: `--import ${join(projectRoot, '__tests__', 'support', 'crash-preload.mjs')}`, CRASH_TRIGGER_FILE: trigger, CRASH_MESSAGE: `injected fault holding ${secret}` },
-      },
-    );
-    expect(run.triggered).toBe(true);
-    expect(run.signals).toEqual([]);
-    expect(run.exitCode).toBe(1);
-    expect(run.stderr).toBe('');
-    const errors = visibleLines(run.stdout).filter((line) => line.startsWith('::error::'));
-    expect(errors).toEqual([expect.stringMatching(/^::error::harbor-tke-action stopped on an unexpected error during helm upgrade --install and the readiness wait: injected fault holding \*\*\*\. /)]);
-    expect(visibleStackLines(run.stdout)).toEqual([]);
-    expect(run.leftProcesses).toEqual([]);
-    expect(run.outputs).toMatchObject({ cancelled: 'true', revision: '3', status: 'deployed' });
-    expect(run.summary).toContain('stopped by an unexpected error during helm upgrade --install and the readiness wait');
-    expect(run.summary).toContain('runs what revision 1 ran');
-    expect(run.post?.exitCode).toBe(0);
-    expect(existsSync(join(run.runnerTemp, 'harbor-tke-action', 'registry', 'kubeconfig'))).toBe(false);
-    expect(findLeaks(run, Object.values(seedSecrets))).toEqual([]);
+        {
+          toolCache: environment.toolCache,
+          nodePath: runtime.path,
+          env: { NODE_OPTIONS: `--import ${join(projectRoot, '__tests__', 'support', 'crash-preload.mjs')}`, CRASH_TRIGGER_FILE: trigger, CRASH_MESSAGE: `injected fault holding ${secret}` },
+        },
+      );
+      expect(run.triggered).toBe(true);
+      expect(run.signals).toEqual([]);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toBe('');
+      const errors = visibleLines(run.stdout).filter((line) => line.startsWith('::error::'));
+      expect(errors).toEqual([expect.stringMatching(/^::error::harbor-tke-action stopped on an unexpected error during helm upgrade --install and the readiness wait: injected fault holding \*\*\*\. /)]);
+      expect(visibleStackLines(run.stdout)).toEqual([]);
+      expect(run.leftProcesses).toEqual([]);
+      expect(run.outputs).toMatchObject({ cancelled: 'true', revision: '3', status: 'deployed' });
+      expect(run.summary).toContain('stopped by an unexpected error during helm upgrade --install and the readiness wait');
+      expect(run.summary).toContain('runs what revision 1 ran');
+      expect(run.post?.exitCode).toBe(0);
+      expect(existsSync(join(run.runnerTemp, 'harbor-tke-action', 'registry', 'kubeconfig'))).toBe(false);
+      expect(findLeaks(run, Object.values(seedSecrets))).toEqual([]);
 
-    const next = await runBundle(inputs({ set: 'core.image.tag=v2.15.2' }), { toolCache: environment.toolCache, post: true });
-    expect(next.exitCode).toBe(0);
-    expect(next.outputs).toMatchObject({ revision: '4', status: 'deployed' });
-  });
+      const next = await runBundle(inputs({ set: 'core.image.tag=v2.15.2' }), { toolCache: environment.toolCache, post: true, nodePath: runtime.path });
+      expect(next.exitCode).toBe(0);
+      expect(next.outputs).toMatchObject({ revision: '4', status: 'deployed' });
+    });
+  }
 }

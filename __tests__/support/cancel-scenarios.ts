@@ -65,7 +65,8 @@ export function releaseState(sim: KubeSim): { revision: number; status: string }
   return latest ? { revision: Number(latest.metadata.labels!.version), status: latest.metadata.labels!.status! } : undefined;
 }
 
-function hasReleaseRecord(sim: KubeSim, status: string): boolean {
+/** Whether helm has a release record in `status` (pending-install, pending-upgrade…). */
+export function hasReleaseRecord(sim: KubeSim, status: string): boolean {
   return sim.list('v1', 'Secret', 'registry').some((s) => s.metadata.name?.startsWith('sh.helm.release.v1.registry.v') && s.metadata.labels?.status === status);
 }
 
@@ -94,14 +95,15 @@ export function fastPodsFromThen(sim: KubeSim, condition: (stdout: string) => bo
   };
 }
 
-export async function runScenario(world: CancelWorld, name: ScenarioName, helmVersion: string): Promise<ScenarioRun> {
+/** Runs scenario `name` with `helmVersion`, the bundle under the node at `nodePath` (default: this process's). */
+export async function runScenario(world: CancelWorld, name: ScenarioName, helmVersion: string, nodePath?: string): Promise<ScenarioRun> {
   const { environment, slowMirror, stack } = world;
-  const deploy = (inputs: Record<string, string>) => runAction(inputs, { toolCache: environment.toolCache, post: true });
+  const deploy = (inputs: Record<string, string>) => runAction(inputs, { toolCache: environment.toolCache, post: true, nodePath });
   const { sim, kubeconfig } = await environment.cluster(name === 'helm upgrade (install)' ? { podReadyDelayMs: SLOW_PODS_MS } : {});
   let writesBefore = 0;
   const cancel = (inputs: Record<string, string>, when: (stdout: string) => boolean, options: { ownToolCache?: boolean; secondSignalWhen?: (stdout: string) => boolean } = {}) => {
     writesBefore = sim.writes().length;
-    return runActionAndCancel(inputs, { when, secondSignalWhen: options.secondSignalWhen }, { toolCache: options.ownToolCache ? undefined : environment.toolCache });
+    return runActionAndCancel(inputs, { when, secondSignalWhen: options.secondSignalWhen }, { toolCache: options.ownToolCache ? undefined : environment.toolCache, nodePath });
   };
   // No CFS preparation Job: its pod would wait out the slow pod start meant for helm's rollout.
   const inputs = (extra: Record<string, string> = {}) => environment.inputs(kubeconfig, { 'helm-version': helmVersion, 'cfs-prepare': 'false', ...extra });
