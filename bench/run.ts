@@ -1,4 +1,5 @@
 // npm run bench: every benchmark suite, one table, ratios against baselines measured in this run.
+import { benchCancel, benchClosingMirror } from './cancel.js';
 import { benchDeploy } from './deploy.js';
 import { benchLongLink } from './long-link.js';
 import { benchPreflight } from './preflight.js';
@@ -7,7 +8,16 @@ import { benchSmoke } from './smoke.js';
 import { benchTools } from './tools.js';
 import type { BenchRow, BenchSuite } from './types.js';
 
-const suites: Record<string, BenchSuite> = { render: benchRender, tools: benchTools, deploy: benchDeploy, 'long-link': benchLongLink, preflight: benchPreflight, smoke: benchSmoke };
+const suites: Record<string, BenchSuite> = {
+  render: benchRender,
+  tools: benchTools,
+  deploy: benchDeploy,
+  'long-link': benchLongLink,
+  preflight: benchPreflight,
+  smoke: benchSmoke,
+  cancel: benchCancel,
+  'closing-mirror': benchClosingMirror,
+};
 const only = process.argv.slice(2);
 
 function format(row: BenchRow): string[] {

@@ -11,11 +11,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { mirrorLayout } from '../__tests__/support/tool-mirror/layout.js';
 import { startToolMirrorProcess } from '../__tests__/support/tool-mirror/process.js';
+import { sendHttp } from '../src/net/http-request.js';
 import { downloadToFile, type RetryPolicy } from '../src/tools/download.js';
 import { installHelm, installKubectl, type InstallOptions } from '../src/tools/install.js';
 import type { BenchRow, BenchSuite } from './types.js';
@@ -89,7 +88,7 @@ export const benchTools: BenchSuite = async () => {
       }
       const plain = middle(plainTimes);
       const verified = middle(verifiedTimes);
-      rows.push({ name: `${label}: plain download to disk (same fetch client, no hashing)`, value: plain, unit: 'ms' });
+      rows.push({ name: `${label}: plain download to disk (same node:http client, no hashing)`, value: plain, unit: 'ms' });
       rows.push({
         name: `${label}: download with SHA-256 computed while streaming`,
         value: verified,
@@ -109,9 +108,9 @@ export const benchTools: BenchSuite = async () => {
 };
 
 async function plainDownload(url: string, file: string): Promise<void> {
-  const response = await fetch(url);
-  if (!response.ok || !response.body) throw new Error(`${url}: HTTP ${response.status}`);
-  await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(file));
+  const response = await sendHttp(new URL(url), { idleTimeoutMs: retry.idleTimeoutMs });
+  if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
+  await pipeline(response.body, createWriteStream(file));
 }
 
 async function time(action: () => Promise<unknown>): Promise<number> {

@@ -61715,7 +61715,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5401:
+/***/ 9906:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61724,2951 +61724,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   C: () => (/* binding */ runAction)
 });
 
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield external_fs_.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_.dirname(filePath);
-                        const upperName = external_path_.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function io_cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield exists(dest)) ? yield stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? external_path_.join(dest, external_path_.basename(source))
-            : dest;
-        if (!(yield exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (external_path_.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        (0,external_assert_.ok)(fsPath, 'a path argument must be provided');
-        yield mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield chmod(destDir, (yield stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield lstat(destFile);
-                yield unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield chmod(destFile, '0666');
-                    yield unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield readlink(srcFile);
-            yield symlink(symlinkFull, destFile, IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield exists(destFile)) || force) {
-            yield copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_.EOL.length);
-                n = s.indexOf(external_os_.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
-    }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 8 modules
+var lib_core = __nccwpck_require__(6058);
 ;// CONCATENATED MODULE: ./src/inputs/problems.ts
 class InputProblems {
     errors = [];
@@ -64693,67 +61750,8 @@ function formatInvalidInputs(problems) {
     return [`${problems.length} input ${noun}; nothing was done:`, ...problems.map((p) => `  - ${p.input}: ${p.message}`)].join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/report/redact.ts
-
-/**
- * Every secret the action has seen, with the encoded forms it may take on the way out.
- * The runner masks what core.setSecret registers, but only in its own log: job summaries,
- * outputs, files and a local run's terminal are ours to scrub, so everything leaving the
- * process goes through redact().
- */
-const knownSecrets = new Set();
-const REDACTED = '***';
-/**
- * Go's url.QueryEscape, which Helm's `urlquery` is: the Harbor charts put Redis and database
- * passwords into URLs with it (a space becomes "+", and !'()* are escaped, unlike encodeURIComponent).
- */
-function goQueryEscape(value) {
-    return encodeURIComponent(value)
-        .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-        .replace(/%20/g, '+');
-}
-function encodedForms(value) {
-    const bytes = Buffer.from(value, 'utf8');
-    const query = goQueryEscape(value);
-    return [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), query, query.replace(/\+/g, '%20'), JSON.stringify(value).slice(1, -1)];
-}
-/** Registers a secret and its encoded forms with the runner's masker and with redact(). */
-function registerSecret(value) {
-    if (!value)
-        return;
-    for (const form of encodedForms(value)) {
-        if (form.length === 0 || knownSecrets.has(form))
-            continue;
-        knownSecrets.add(form);
-        core_setSecret(form);
-    }
-    // The runner masks one line at a time: a multi-line secret (a PEM key) needs its key-material
-    // lines registered too. Only lines that look like key material: a kubeconfig's structure lines
-    // ("apiVersion: v1") are no secret, and masking them would garble every manifest.
-    for (const line of value.split(/\r?\n/)) {
-        const trimmed = line.trim();
-        if (/^[A-Za-z0-9+/=_-]{16,}$/.test(trimmed) && !knownSecrets.has(trimmed)) {
-            knownSecrets.add(trimmed);
-            core_setSecret(trimmed);
-        }
-    }
-}
-function redact(text) {
-    if (knownSecrets.size === 0 || text.length === 0)
-        return text;
-    let result = text;
-    // Longest first, so a secret that contains another is replaced whole.
-    for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
-        if (result.includes(secret))
-            result = result.split(secret).join(REDACTED);
-    }
-    return result;
-}
-/** For tests: forget every registered secret. */
-function clearSecretsForTests() {
-    knownSecrets.clear();
-}
-
+// EXTERNAL MODULE: ./src/report/redact.ts
+var redact = __nccwpck_require__(649);
 ;// CONCATENATED MODULE: ./src/inputs/definitions.ts
 const INPUTS = [
     // General
@@ -64860,6 +61858,7 @@ const OUTPUTS = [
     { name: 'front-service', description: 'The Service in front of Harbor, as namespace/name:port.' },
     { name: 'drifted', description: 'mode: diff: true when the release, its values or the live objects differ from the inputs (or the release is not installed).' },
     { name: 'diff-file', description: 'mode: diff: path of the drift report (secrets never shown).' },
+    { name: 'cancelled', description: 'true when the run was cancelled (or stopped by an unexpected error); revision and status then name the state it left the release in.' },
     { name: 'in-sync', description: 'mode: deploy: true when nothing drifted and no upgrade was needed.' },
     { name: 'cos-list-lag-ms', description: 'Measured COS list-after-write lag of the bucket, in milliseconds (storage preflight).' },
     { name: 'smoke-test-digest', description: 'Digest of the image the smoke test pushed and read back.' },
@@ -64871,7 +61870,7 @@ const OUTPUTS = [
 
 
 
-const runnerInputs = (name) => getInput(name);
+const runnerInputs = (name) => lib_core/* getInput */.V4(name);
 /**
  * Reads every input, applying the declared default when empty. Secret inputs are registered for
  * masking here, before anything else can print them.
@@ -64881,7 +61880,7 @@ function readInputs(source = runnerInputs) {
     for (const input of INPUTS) {
         const value = source(input.name).trim();
         if ('secret' in input && input.secret)
-            registerSecret(value);
+            (0,redact/* registerSecret */.cl)(value);
         raw[input.name] = value === '' ? ('default' in input ? input.default : '') : value;
     }
     return raw;
@@ -68247,14 +65246,14 @@ function registerKubeconfigCredentials(document) {
             continue;
         for (const field of CREDENTIAL_FIELDS)
             if (typeof user[field] === 'string')
-                registerSecret(user[field]);
+                (0,redact/* registerSecret */.cl)(user[field]);
         const exec = user.exec;
         for (const variable of exec?.env ?? [])
-            registerSecret(variable.value);
+            (0,redact/* registerSecret */.cl)(variable.value);
         const provider = user['auth-provider'];
         for (const value of Object.values(provider?.config ?? {}))
             if (typeof value === 'string')
-                registerSecret(value);
+                (0,redact/* registerSecret */.cl)(value);
     }
 }
 /** Checks the kubeconfig input (or the runner's KUBECONFIG) and the context; masks its credentials. */
@@ -68326,23 +65325,10 @@ function checkContext(problems, documents, kubeContext, source) {
     return true;
 }
 
-;// CONCATENATED MODULE: ./src/report/log.ts
-
-
-/** Log helpers that scrub secrets first: the only way this action writes to the job log. */
-const log = {
-    info: (message) => info(redact(message)),
-    warning: (message, title) => warning(redact(message), title ? { title } : undefined),
-    error: (message) => error(redact(message)),
-    debug: (message) => core_debug(redact(message)),
-};
-async function inGroup(title, body) {
-    return group(redact(title), body);
-}
-function formatSeconds(ms) {
-    return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
+// EXTERNAL MODULE: ./src/report/log.ts
+var log = __nccwpck_require__(6472);
+// EXTERNAL MODULE: ./src/run/cancel.ts
+var cancel = __nccwpck_require__(2735);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
@@ -68363,8 +65349,8 @@ class TkeKubeconfigError extends Error {
     /** TencentCloud's RequestId, which its support asks for. */
     requestId;
     constructor(code, problem, fix, requestId, lead = NOT_ISSUED) {
-        const cleanProblem = redact(problem);
-        const cleanFix = redact(fix);
+        const cleanProblem = (0,redact/* redact */.E$)(problem);
+        const cleanFix = (0,redact/* redact */.E$)(fix);
         super(`${lead}: ${cleanProblem} Fix: ${cleanFix}${requestId ? ` (RequestId ${requestId})` : ''}`);
         this.name = 'TkeKubeconfigError';
         this.code = code;
@@ -68651,6 +65637,7 @@ function probeApiServer(server, timeoutMs = PROBE_TIMEOUT_MS) {
 
 
 
+
 const ACCESS_WORDS = {
     internet: { name: 'public network', console: 'Public network access', alternative: "run on a runner inside the cluster's VPC with tke-endpoint-access: intranet" },
     intranet: { name: 'private network', console: 'Private network access', alternative: 'use tke-endpoint-access: internet from a runner outside the VPC' },
@@ -68662,12 +65649,14 @@ const ACCESS_WORDS = {
 async function endpointState(client, request, context) {
     const words = ACCESS_WORDS[request.endpointAccess];
     try {
-        const response = await client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
+        const response = await (0,cancel/* raceCancellation */.PK)(client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' }));
         return { status: response.Status || undefined, detail: response.ErrorMsg || undefined };
     }
     catch (error) {
+        if (error instanceof cancel/* RunCancelledError */.Bi)
+            throw error;
         const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpointStatus' });
-        log.warning(`Could not read the state of the ${words.name} API server endpoint of ${request.clusterId} (${reason.code}): ${reason.problem} ` +
+        log/* log */.Rm.warning(`Could not read the state of the ${words.name} API server endpoint of ${request.clusterId} (${reason.code}): ${reason.problem} ` +
             'Going on; grant tke:DescribeClusterEndpointStatus to get the endpoint state in the error when it does not answer.', 'TKE endpoint state unknown');
         return {};
     }
@@ -68713,7 +65702,7 @@ function proxyVariableFor(server, env) {
 /** The public endpoint's security policy in words, from DescribeClusterEndpoints. */
 async function externalPolicy(client, clusterId, context) {
     try {
-        const endpoints = await client.DescribeClusterEndpoints({ ClusterId: clusterId });
+        const endpoints = await (0,cancel/* raceCancellation */.PK)(client.DescribeClusterEndpoints({ ClusterId: clusterId }));
         const cidrs = endpoints.ClusterExternalACL ?? [];
         const group = endpoints.SecurityGroup;
         if (cidrs.length && group)
@@ -68725,6 +65714,8 @@ async function externalPolicy(client, clusterId, context) {
         return 'this one allows no address at all (its ClusterExternalACL is empty and it has no security group: the default denies everything)';
     }
     catch (error) {
+        if (error instanceof cancel/* RunCancelledError */.Bi)
+            throw error;
         const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpoints' });
         return `its policy could not be read (${reason.code}; grant tke:DescribeClusterEndpoints to see it here)`;
     }
@@ -68732,10 +65723,12 @@ async function externalPolicy(client, clusterId, context) {
 /** The private endpoint's subnet and security group, from DescribeClusterEndpoints, when readable. */
 async function intranetPlacement(client, clusterId) {
     try {
-        const endpoints = await client.DescribeClusterEndpoints({ ClusterId: clusterId });
+        const endpoints = await (0,cancel/* raceCancellation */.PK)(client.DescribeClusterEndpoints({ ClusterId: clusterId }));
         return { subnet: endpoints.ClusterIntranetSubnetId || undefined, group: endpoints.IntranetSecurityGroup || undefined };
     }
-    catch {
+    catch (error) {
+        if (error instanceof cancel/* RunCancelledError */.Bi)
+            throw error;
         return {};
     }
 }
@@ -68790,18 +65783,18 @@ async function checkApiServerEndpoint(client, request, kubeconfig, context, env 
     if (!server || proxy) {
         const why = server ? `kubectl connects to it through the proxy in ${proxy}` : 'the kubeconfig names no server URL';
         if (unusual)
-            log.warning(`${unusual}; kubectl may not reach it. (Not tried: ${why}.)`, 'TKE endpoint');
+            log/* log */.Rm.warning(`${unusual}; kubectl may not reach it. (Not tried: ${why}.)`, 'TKE endpoint');
         else
-            log.info(`Did not try the API server before kubectl: ${why}.`);
+            log/* log */.Rm.info(`Did not try the API server before kubectl: ${why}.`);
         return;
     }
     const origin = server.origin;
-    const probe = await probeApiServer(server);
+    const probe = await (0,cancel/* raceCancellation */.PK)(probeApiServer(server));
     if (probe.reachable) {
         if (unusual)
-            log.warning(`${unusual}, yet its API server at ${origin} answered; going on with the kubeconfig.`, 'TKE endpoint');
+            log/* log */.Rm.warning(`${unusual}, yet its API server at ${origin} answered; going on with the kubeconfig.`, 'TKE endpoint');
         else
-            log.info(`The API server at ${origin} answered (TCP and TLS in ${formatSeconds(probe.elapsedMs)}).`);
+            log/* log */.Rm.info(`The API server at ${origin} answered (TCP and TLS in ${(0,log/* formatSeconds */.Xo)(probe.elapsedMs)}).`);
         return;
     }
     throw await unreachableError(client, request, context, state, origin, probe.reason);
@@ -68823,10 +65816,11 @@ function kubeconfig_credentials_registerKubeconfigCredentials(kubeconfig) {
     }
     const credentialLine = new RegExp(`^\\s*-?\\s*(?:${CREDENTIAL_FIELDS.join('|')})\\s*:\\s*["']?([^"'\\s]+)`, 'gm');
     for (const match of kubeconfig.matchAll(credentialLine))
-        registerSecret(match[1]);
+        (0,redact/* registerSecret */.cl)(match[1]);
 }
 
 ;// CONCATENATED MODULE: ./src/tke/kubeconfig.ts
+
 
 
 
@@ -68868,7 +65862,7 @@ function checkTkeRegion(value) {
  * SecretKey are registered as secrets; the kubeconfig itself is never logged.
  */
 async function fetchTkeKubeconfig(request) {
-    registerSecret(request.secretKey);
+    (0,redact/* registerSecret */.cl)(request.secretKey);
     const route = apiRoute(request.apiEndpoint, request.region);
     const context = {
         action: 'DescribeClusterKubeconfig',
@@ -68884,10 +65878,14 @@ async function fetchTkeKubeconfig(request) {
     });
     let kubeconfig;
     try {
-        const response = await client.DescribeClusterKubeconfig({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
+        // The SDK's own HTTP client (node-fetch 2 on node:http/https, in tencentcloud-sdk-nodejs-common's
+        // common/http/fetch.js) takes no AbortSignal: a cancel stops the wait, and the exit the request.
+        const response = await (0,cancel/* raceCancellation */.PK)(client.DescribeClusterKubeconfig({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' }));
         kubeconfig = response.Kubeconfig;
     }
     catch (error) {
+        if (error instanceof cancel/* RunCancelledError */.Bi)
+            throw error;
         throw tkeError(error, context);
     }
     if (!kubeconfig?.trim()) {
@@ -68898,7 +65896,7 @@ async function fetchTkeKubeconfig(request) {
     if (!document) {
         throw new TkeKubeconfigError('InvalidKubeconfig', `the kubeconfig TKE returned for ${request.clusterId} is not a kubeconfig (no clusters or contexts).`, 'download it from the console (Basic information → API server information) to compare, and pass it in the kubeconfig input instead.');
     }
-    log.info(`Got a kubeconfig for TKE cluster ${request.clusterId} (${request.region}, ${ACCESS_WORDS[request.endpointAccess].name} endpoint) with the API key's own credentials; trying its API server.`);
+    log/* log */.Rm.info(`Got a kubeconfig for TKE cluster ${request.clusterId} (${request.region}, ${ACCESS_WORDS[request.endpointAccess].name} endpoint) with the API key's own credentials; trying its API server.`);
     await checkApiServerEndpoint(client, request, document, context);
     return kubeconfig;
 }
@@ -70105,6 +67103,7 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 
 
 
+
 class ToolError extends Error {
     tool;
     exitCode;
@@ -70126,7 +67125,7 @@ class ToolTimeoutError extends Error {
     stderr;
     commandLine;
     constructor(tool, timeoutMs, stderr, commandLine) {
-        super(`${commandLine} was stopped after ${formatSeconds(timeoutMs)}${stderr ? `; its last output: ${lastLines(stderr, 5)}` : ''}`);
+        super(`${commandLine} was stopped after ${(0,log/* formatSeconds */.Xo)(timeoutMs)}${stderr ? `; its last output: ${lastLines(stderr, 5)}` : ''}`);
         this.tool = tool;
         this.timeoutMs = timeoutMs;
         this.stderr = stderr;
@@ -70142,19 +67141,25 @@ function quoteArg(arg) {
 }
 async function runTool(toolPath, args, options = {}) {
     const toolName = toolPath.split(/[\\/]/).pop() ?? toolPath;
-    const commandLine = redact([toolName, ...args].map(quoteArg).join(' '));
+    const commandLine = (0,redact/* redact */.E$)([toolName, ...args].map(quoteArg).join(' '));
+    if ((0,cancel/* isCancelled */.mm)() && !options.evenIfCancelled)
+        throw (0,cancel/* cancellation */.WN)();
     const body = async () => {
-        log.info(`$ ${commandLine}`);
+        log/* log */.Rm.info(`$ ${commandLine}`);
         const started = performance.now();
-        const output = await collect(toolPath, toolName, args, options);
+        const cancelledBefore = (0,cancel/* isCancelled */.mm)();
+        const output = await collect(toolPath, toolName, args, cancelledBefore ? { ...options, timeoutMs: Math.min(options.timeoutMs ?? Infinity, (0,cancel/* remainingMs */.XW)()) } : options);
         const durationMs = performance.now() - started;
-        const stdout = options.rawStdout ? output.stdout : redact(output.stdout);
-        const stderr = redact(output.stderr);
+        const stdout = options.rawStdout ? output.stdout : (0,redact/* redact */.E$)(output.stdout);
+        const stderr = (0,redact/* redact */.E$)(output.stderr);
         if (!options.quietStdout && !options.rawStdout && stdout.trim())
-            log.info(stdout.trimEnd());
+            log/* log */.Rm.info(stdout.trimEnd());
         if (stderr.trim())
-            log.info(stderr.trimEnd());
-        log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)})`);
+            log/* log */.Rm.info(stderr.trimEnd());
+        log/* log */.Rm.info(`  (${toolName} exited ${output.exitCode} after ${(0,log/* formatSeconds */.Xo)(durationMs)}${output.stoppedByCancel ? ', stopped by the cancel' : ''})`);
+        // Whatever it answered, a process the cancel stopped has no answer its caller should act on.
+        if (output.stoppedByCancel)
+            throw (0,cancel/* cancellation */.WN)();
         if (output.timedOut)
             throw new ToolTimeoutError(toolName, options.timeoutMs, stderr, commandLine);
         const accepted = [0, ...(options.acceptExitCodes ?? [])];
@@ -70162,10 +67167,27 @@ async function runTool(toolPath, args, options = {}) {
             throw new ToolError(toolName, output.exitCode, stderr, commandLine);
         return { exitCode: output.exitCode, stdout, stderr, durationMs };
     };
-    return options.group ? inGroup(options.group, body) : body();
+    return options.group ? (0,log/* inGroup */.HB)(options.group, body) : body();
 }
 /** Grace between SIGTERM and SIGKILL for a process stopped at its timeout. */
 const KILL_GRACE_MS = 5000;
+/**
+ * Passes the run's cancel on to `child`: SIGINT, as a terminal's Ctrl-C would (helm marks its
+ * release failed and rolls back on it), then SIGKILL after `graceMs`. Returns the unregistering
+ * function, to call once the child has ended.
+ */
+function forwardCancel(child, graceMs, onStopped) {
+    let killer;
+    const unregister = (0,cancel/* onCancel */.Ao)(() => {
+        onStopped();
+        child.kill('SIGINT');
+        killer = setTimeout(() => child.kill('SIGKILL'), Math.min(graceMs, (0,cancel/* remainingMs */.XW)()));
+    });
+    return () => {
+        unregister();
+        clearTimeout(killer);
+    };
+}
 /** Runs the process to its end (or its timeout), collecting stdout and stderr. */
 function collect(toolPath, toolName, args, options) {
     return new Promise((resolve, reject) => {
@@ -70183,9 +67205,13 @@ function collect(toolPath, toolName, args, options) {
                 child.kill('SIGTERM');
                 killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
             }, options.timeoutMs);
+        let stoppedByCancel = false;
+        // A cleanup call started after the cancel is bounded by its timeout, not stopped by the cancel.
+        const stopForwarding = (0,cancel/* isCancelled */.mm)() ? () => undefined : forwardCancel(child, options.cancelGraceMs ?? cancel/* TOOL_GRACE_MS */.p6, () => (stoppedByCancel = true));
         const settle = () => {
             clearTimeout(timer);
             clearTimeout(killer);
+            stopForwarding();
         };
         child.on('error', (error) => {
             settle();
@@ -70193,7 +67219,7 @@ function collect(toolPath, toolName, args, options) {
         });
         child.on('close', (code, signal) => {
             settle();
-            resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+            resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut, stoppedByCancel });
         });
         // A process that exits without reading its stdin closes the pipe: that is no error of ours.
         child.stdin.on('error', () => undefined);
@@ -70205,17 +67231,20 @@ function collect(toolPath, toolName, args, options) {
  * stderr is kept for the caller's error message. Logged like any other call.
  */
 function startTool(toolPath, args, onStdout, options = {}) {
+    if ((0,cancel/* isCancelled */.mm)())
+        throw (0,cancel/* cancellation */.WN)();
     const toolName = toolPath.split(/[\\/]/).pop() ?? toolPath;
-    log.info(`$ ${redact([toolName, ...args].map(quoteArg).join(' '))} (in the background)`);
+    log/* log */.Rm.info(`$ ${(0,redact/* redact */.E$)([toolName, ...args].map(quoteArg).join(' '))} (in the background)`);
     const child = (0,external_node_child_process_namespaceObject.spawn)(toolPath, args, { env: options.env ? { ...process.env, ...options.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', onStdout);
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    const stopForwarding = forwardCancel(child, cancel/* TOOL_GRACE_MS */.p6, () => undefined);
     const exited = new Promise((resolve) => {
         child.on('error', () => resolve(127));
         child.on('close', (code) => resolve(code ?? 1));
-    });
-    return { exited, stop: () => child.kill('SIGTERM'), stderr: () => redact(stderr) };
+    }).finally(stopForwarding);
+    return { exited, stop: () => child.kill('SIGTERM'), stderr: () => (0,redact/* redact */.E$)(stderr) };
 }
 
 ;// CONCATENATED MODULE: ./src/helm/template.ts
@@ -70246,7 +67275,7 @@ async function templateChart(request) {
     const { stdout } = await runTool(request.helmPath, args, { rawStdout: true });
     const manifestsFile = (0,external_node_path_namespaceObject.resolve)(request.outputFile);
     await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(manifestsFile), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)(manifestsFile, redact(stdout), { mode: 0o600 });
+    await (0,promises_namespaceObject.writeFile)(manifestsFile, (0,redact/* redact */.E$)(stdout), { mode: 0o600 });
     return { manifestsFile, manifests: stdout, objects: listObjects(stdout) };
 }
 /** Every object in a multi-document manifest stream, `List` kinds flattened, in rendering order. */
@@ -70471,7 +67500,7 @@ function listKeyer(position) {
 /** Fields named like credentials: an old value is no registered secret, so the name decides. */
 const SECRET_FIELD = /(password|passwd|secret|token|accesskey|secretkey|htpasswd|\.key)$/i;
 function holdsSecret(value) {
-    return typeof value === 'string' && redact(value) !== value;
+    return typeof value === 'string' && (0,redact/* redact */.E$)(value) !== value;
 }
 function isSecretPath(path) {
     return SECRET_FIELD.test(path) || /^(data|stringData)\./.test(path);
@@ -70626,7 +67655,7 @@ async function declaredManifests(config, harbor, sources, directory) {
     }
     finally {
         if (standIn)
-            log.info(`The renders read ${standIn.reads().fromCluster} document(s) from the API server for ${standIn.reads().answered} read(s)`);
+            log/* log */.Rm.info(`The renders read ${standIn.reads().fromCluster} document(s) from the API server for ${standIn.reads().answered} read(s)`);
         await standIn?.close();
     }
     const firstObjects = parseManifests(first.manifests);
@@ -70669,10 +67698,10 @@ async function managedSecretDrift(kubectl, namespace, secrets) {
  */
 async function detectDrift(config, harbor, sources, directory, known) {
     const { helm, kubectl } = sources;
-    return inGroup('Drift: declared vs release vs cluster', async () => {
+    return (0,log/* inGroup */.HB)('Drift: declared vs release vs cluster', async () => {
         const release = known ? known.release : await helm.status(config.release, config.namespace);
         if (!release) {
-            log.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
+            log/* log */.Rm.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
             return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
         }
         // Every read that does not wait for another, side by side.
@@ -70716,7 +67745,7 @@ async function detectDrift(config, harbor, sources, directory, known) {
                 liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
         }
         const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
-        log.info(drifted
+        log/* log */.Rm.info(drifted
             ? `Drift: ${values.length} value(s), ${manifest.length} manifest object(s), ${liveDrift.length} live object(s), ${secrets.length} Secret(s) differ; release status ${release.status}`
             : `In sync: revision ${release.revision} (${release.status}) matches the inputs, and the live objects match it`);
         return { release: 'present', status: release.status, revision: release.revision, values, manifest, live: liveDrift, secrets, drifted };
@@ -70797,12 +67826,13 @@ function inputSecretValues(secrets) {
     return secrets.flatMap((secret) => Object.entries(secret.data).flatMap(([key, source]) => {
         if (source.from !== 'input' || !source.value)
             return [];
-        const escaped = goQueryEscape(source.value);
+        const escaped = (0,redact/* goQueryEscape */.K3)(source.value);
         return [{ secret: secret.name, key, forms: [...new Set([source.value, escaped, escaped.replace(/\+/g, '%20')])] }];
     }));
 }
 
 ;// CONCATENATED MODULE: ./src/helm/helm.ts
+
 
 /** Statuses a release is left in when the helm that held it was killed (a cancelled workflow run). */
 const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'];
@@ -70855,9 +67885,9 @@ class Helm {
             appVersion: latest.appVersion,
         };
     }
-    async history(release, namespace) {
+    async history(release, namespace, options = {}) {
         try {
-            const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true });
+            const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true, ...options });
             const entries = JSON.parse(stdout);
             return entries.map((entry) => ({ revision: entry.revision, status: entry.status, chart: entry.chart, appVersion: entry.app_version, description: entry.description }));
         }
@@ -70868,11 +67898,12 @@ class Helm {
         }
     }
     upgrade(settings) {
-        return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}` });
+        // On a cancel helm gets its SIGINT and the time to mark the release failed and roll back.
+        return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}`, cancelGraceMs: cancel/* HELM_GRACE_MS */.b_ });
     }
     rollback(release, namespace, revision, timeoutMs) {
         const wait = this.major === 4 ? ['--wait=watcher'] : ['--wait'];
-        return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}` });
+        return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}`, cancelGraceMs: cancel/* HELM_GRACE_MS */.b_ });
     }
 }
 
@@ -70926,13 +67957,15 @@ async function prepareCfsDirectories(kubectl, config) {
             const { stdout } = await kubectl.run(['logs', `job/${name}`, '-n', config.namespace, '--tail=20'], { acceptExitCodes: [1], quietStdout: true });
             throw new Error(`the CFS preparation Job did not complete: ${stdout.trim() || 'no log'}. Check cfs-server and cfs-path (the export must be reachable from the nodes), or set cfs-prepare: false and create the directories yourself.`);
         }
-        log.info(`CFS directories ready under ${config.cfs.server}:${config.cfs.path}`);
+        log/* log */.Rm.info(`CFS directories ready under ${config.cfs.server}:${config.cfs.path}`);
     }
     finally {
         await kubectl.run(['delete', 'job', name, '-n', config.namespace, '--ignore-not-found', '--cascade=background'], { quietStdout: true });
     }
 }
 
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
 ;// CONCATENATED MODULE: ./node_modules/bcryptjs/index.js
 /*
  Copyright (c) 2012 Nevins Bartolomeo <nevins.bartolomeo@gmail.com>
@@ -72114,20 +69147,20 @@ function randomAlphanumeric(length) {
                 result += ALPHANUMERIC[byte % 62];
         }
     }
-    registerSecret(result);
+    (0,redact/* registerSecret */.cl)(result);
     return result;
 }
 /** An htpasswd line the registry accepts: bcrypt, in the $2a$ form Harbor's chart writes. */
 function htpasswdLine(username, password) {
     const hash = bcryptjs.hashSync(password, 10).replace(/^\$2b\$/, '$2a$');
     const line = `${username}:${hash}`;
-    registerSecret(line);
+    (0,redact/* registerSecret */.cl)(line);
     return line;
 }
 /** The RSA key and self-signed certificate core signs registry tokens with (as the chart's genCA). */
 function tokenSigningCertificate(commonName = 'harbor-token-ca') {
     const { privateKey, publicKey } = (0,external_node_crypto_.generateKeyPairSync)('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    registerSecret(privateKey);
+    (0,redact/* registerSecret */.cl)(privateKey);
     const certificate = lib_default().pki.createCertificate();
     certificate.publicKey = lib_default().pki.publicKeyFromPem(publicKey);
     certificate.serialNumber = (0,external_node_crypto_.randomBytes)(16).toString('hex').replace(/^[89a-f]/, '1');
@@ -72231,7 +69264,7 @@ async function ensureSecrets(kubectl, namespace, secrets, registryUsername) {
     }
     if (wanted.length > 0)
         await kubectl.apply(wanted);
-    log.info(`Secrets: ${outcome.created.length} created, ${outcome.updated.length} updated from inputs, ${outcome.unchanged.length} kept`);
+    log/* log */.Rm.info(`Secrets: ${outcome.created.length} created, ${outcome.updated.length} updated from inputs, ${outcome.unchanged.length} kept`);
     return outcome;
 }
 
@@ -72309,7 +69342,7 @@ class KubeApi {
         const agentOptions = { keepAlive: true, maxSockets: 8 };
         const agent = base.protocol === 'https:' ? new external_node_https_namespaceObject.Agent({ ...agentOptions, ...tls }) : new external_node_http_.Agent(agentOptions);
         const token = user.token ?? (user.tokenFile ? (0,external_node_fs_namespaceObject.readFileSync)(relative(user.tokenFile), 'utf8').trim() : undefined);
-        registerSecret(token);
+        (0,redact/* registerSecret */.cl)(token);
         // kubectl sends no credentials over plain http; neither does this client.
         const authorization = base.protocol !== 'https:' ? undefined : token ? `Bearer ${token}` : user.username ? `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}` : undefined;
         return new KubeApi(base, agent, authorization);
@@ -72429,7 +69462,7 @@ function lastLine(text) {
 async function reachCluster(kubectl) {
     try {
         const serverVersion = await kubectl.serverVersion();
-        log.info(`API server ${serverVersion}`);
+        log/* log */.Rm.info(`API server ${serverVersion}`);
         return serverVersion;
     }
     catch (error) {
@@ -72441,7 +69474,7 @@ async function reachCluster(kubectl) {
 }
 /** Checks reachability and permissions; returns whether the namespace exists. */
 async function clusterPreflight(kubectl, config) {
-    return inGroup('Cluster preflight', async () => {
+    return (0,log/* inGroup */.HB)('Cluster preflight', async () => {
         const serverVersion = await reachCluster(kubectl);
         const needsVirtualService = config.expose.gateway !== undefined && config.expose.type !== 'route';
         // Independent reads, side by side: one round trip across a long link instead of a dozen.
@@ -72465,7 +69498,7 @@ async function clusterPreflight(kubectl, config) {
                 'Grant them to the user (a Role in the namespace, a ClusterRole for cluster-wide ones), or use a kubeconfig with more rights.',
             ].join('\n'));
         }
-        log.info(`Permissions: all ${permissions.length} checks passed`);
+        log/* log */.Rm.info(`Permissions: all ${permissions.length} checks passed`);
         if (!servesVirtualService) {
             throw new ClusterPreflightError('istio-gateway is set but the cluster has no Istio VirtualService kind (networking.istio.io): install Istio, or remove istio-gateway and expose Harbor another way.');
         }
@@ -72643,7 +69676,7 @@ async function diagnose_diagnose(kubectl, namespace, release, notReady, observed
         });
     }
     const hints = [...new Set([...components.flatMap((c) => c.hints), ...(pendingClaims.length > 0 ? [UNBOUND_CLAIM_HINT] : [])])];
-    log.debug(`diagnosis: ${components.length} components not ready, ${pendingClaims.length} pending claims`);
+    log/* log */.Rm.debug(`diagnosis: ${components.length} components not ready, ${pendingClaims.length} pending claims`);
     return { components, pendingClaims, hints };
 }
 
@@ -72789,10 +69822,10 @@ class ReadinessWatch {
         if (state.ready && (changed || this.helmApplied)) {
             this.readyAt.set(workload.component, this.elapsed());
             if (changed)
-                log.info(`✓ ${workload.component} ready after ${formatSeconds(this.elapsed())} (${workload.kind} ${workload.name})`);
+                log/* log */.Rm.info(`✓ ${workload.component} ready after ${(0,log/* formatSeconds */.Xo)(this.elapsed())} (${workload.kind} ${workload.name})`);
             else {
                 this.unchanged.add(workload.component);
-                log.info(`✓ ${workload.component} unchanged and ready (${workload.kind} ${workload.name})`);
+                log/* log */.Rm.info(`✓ ${workload.component} unchanged and ready (${workload.kind} ${workload.name})`);
             }
             if (this.expected.every((w) => this.readyAt.has(w.component)))
                 this.allReadyResolve?.();
@@ -72801,7 +69834,7 @@ class ReadinessWatch {
         const shown = state.failed ? `${state.progress}; ${state.failed}` : state.progress;
         if (changed && this.progressShown.get(workload.component) !== shown) {
             this.progressShown.set(workload.component, shown);
-            log.info(`… ${workload.component}: ${shown} (${formatSeconds(this.elapsed())})`);
+            log/* log */.Rm.info(`… ${workload.component}: ${shown} (${(0,log/* formatSeconds */.Xo)(this.elapsed())})`);
         }
     }
     /** Periodically after a delay (a slow rollout), or at once when a pod shows trouble. */
@@ -72812,7 +69845,7 @@ class ReadinessWatch {
             return;
         // Only while helm still waits: after it gives up, its rollback replaces the evidence.
         let succeeded = false;
-        this.diagnosisRunning = this.diagnoseNow().then(() => void (succeeded = true), (error) => log.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`));
+        this.diagnosisRunning = this.diagnoseNow().then(() => void (succeeded = true), (error) => log/* log */.Rm.debug(`diagnosis failed: ${error instanceof Error ? error.message : String(error)}`));
         await this.diagnosisRunning;
         this.diagnosisRunning = undefined;
         // Trouble seen while this one ran is not in it yet (after a failed one, the timer tries again).
@@ -72838,8 +69871,8 @@ function resourceOf(kind) {
 
 
 /** Step outputs, scrubbed of secrets: an output is visible to every later step and in logs. */
-function outputs_setOutput(name, value) {
-    setOutput(name, redact(String(value)));
+function setOutput(name, value) {
+    lib_core/* setOutput */.uH(name, (0,redact/* redact */.E$)(String(value)));
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -72877,7 +69910,7 @@ class SummaryBuilder {
         return this;
     }
     toMarkdown() {
-        return redact(this.parts.join('\n'));
+        return (0,redact/* redact */.E$)(this.parts.join('\n'));
     }
     /**
      * Appends to the step summary when the runner provides one (GITHUB_STEP_SUMMARY), and writes the
@@ -72888,9 +69921,9 @@ class SummaryBuilder {
         const markdown = this.toMarkdown();
         const file = (0,external_node_path_namespaceObject.join)(directory, 'summary.md');
         (0,external_node_fs_namespaceObject.writeFileSync)(file, markdown, { mode: 0o600 });
-        outputs_setOutput('summary-file', file);
+        setOutput('summary-file', file);
         if (process.env.GITHUB_STEP_SUMMARY)
-            await summary.addRaw(markdown, true).write();
+            await lib_core/* summary */.z.addRaw(markdown, true).write();
         return file;
     }
 }
@@ -72898,6 +69931,8 @@ function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
 }
 
+// EXTERNAL MODULE: ./src/run/phase.ts
+var run_phase = __nccwpck_require__(2514);
 ;// CONCATENATED MODULE: ./src/values/secrets.ts
 
 const input = (name, value) => ({ from: 'input', input: name, value });
@@ -73320,7 +70355,7 @@ class Kubectl {
         const path = known && this.api ? objectPath(known[0], known[1], namespace, name) : undefined;
         if (path && this.api) {
             const object = await this.api.get(path);
-            return object === undefined || options.rawStdout ? object : JSON.parse(redact(JSON.stringify(object)));
+            return object === undefined || options.rawStdout ? object : JSON.parse((0,redact/* redact */.E$)(JSON.stringify(object)));
         }
         const { stdout } = await this.run(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json'], { quietStdout: true, ...options });
         return stdout.trim() ? JSON.parse(stdout) : undefined;
@@ -73353,7 +70388,7 @@ class Kubectl {
             })(),
         ]);
         if (byApi.length > 0)
-            log.info(`Read ${byApi.length} object(s) from the API server in parallel in ${formatSeconds(performance.now() - started)}`);
+            log/* log */.Rm.info(`Read ${byApi.length} object(s) from the API server in parallel in ${(0,log/* formatSeconds */.Xo)(performance.now() - started)}`);
         return found;
     }
     /** The objects of a kind in a namespace that match a label selector. */
@@ -73373,7 +70408,7 @@ class Kubectl {
             const api = this.api;
             const started = performance.now();
             await Promise.all(objects.map((object, index) => api.apply(paths[index], object, FIELD_MANAGER)));
-            log.info(`Applied ${objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')} (server-side, field manager ${FIELD_MANAGER}) in ${formatSeconds(performance.now() - started)}`);
+            log/* log */.Rm.info(`Applied ${objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')} (server-side, field manager ${FIELD_MANAGER}) in ${(0,log/* formatSeconds */.Xo)(performance.now() - started)}`);
             return;
         }
         const documents = objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n');
@@ -73477,13 +70512,125 @@ const pathsToRemove = [];
 /** Records a path for the post step to remove (state written now, read by the post step). */
 function removeInPostStep(path) {
     pathsToRemove.push(path);
-    saveState(STATE_FILES_TO_REMOVE, JSON.stringify(pathsToRemove));
+    lib_core/* saveState */.LZ(STATE_FILES_TO_REMOVE, JSON.stringify(pathsToRemove));
 }
 
+// EXTERNAL MODULE: ./src/run/guard.ts
+var guard = __nccwpck_require__(5974);
+;// CONCATENATED MODULE: ./src/report/stopped.ts
+
+
+
+
+
+
+
+
+let reader;
+function readReleaseWhenStopped(releaseReader) {
+    reader = releaseReader;
+}
+/** The status read must leave time for the summary and the exit before the deadline. */
+const READ_RESERVE_MS = 800;
+const READ_TIMEOUT_MS = 4_000;
+async function readState() {
+    if (!reader)
+        return { kind: 'not read', why: 'the run stopped before it had access to the cluster' };
+    const timeoutMs = Math.min(READ_TIMEOUT_MS, (0,cancel/* remainingMs */.XW)() - READ_RESERVE_MS);
+    if (timeoutMs < 300)
+        return { kind: 'not read', why: 'no time was left to read it' };
+    try {
+        const history = await reader.history({ evenIfCancelled: true, timeoutMs });
+        const latest = history.at(-1);
+        return latest ? { kind: 'present', latest, history } : { kind: 'absent' };
+    }
+    catch (error) {
+        return { kind: 'not read', why: `helm history failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+    }
+}
+function describeState(state, release) {
+    switch (state.kind) {
+        case 'not read':
+            return `not read: ${state.why}`;
+        case 'absent':
+            return `release ${release} is not installed`;
+        case 'present':
+            return `revision ${state.latest.revision} is ${state.latest.status}${state.latest.description ? ` (${state.latest.description})` : ''}`;
+    }
+}
+/** What the stop of a deploy means for the release and for the next run, by where it happened. */
+function consequence(state) {
+    const stuck = state.kind === 'present' && state.latest.status.startsWith('pending-');
+    if (stuck) {
+        return (`helm did not finish in the time a cancelled step has, and the release is left ${state.latest.status}: ` +
+            'the next run stops with the cause (stuck-release: fail); run it with stuck-release: rollback to roll back and deploy.');
+    }
+    if (!(0,run_phase/* hasEntered */.CX)(run_phase/* PHASE */.A9.helmUpgrade))
+        return 'helm had not started: the release is as it was before this run, and the next run deploys as usual.';
+    if ((0,run_phase/* currentPhase */.hk)() !== run_phase/* PHASE */.A9.helmUpgrade)
+        return `The deploy stands: helm had finished, and what was stopped (${(0,run_phase/* currentPhase */.hk)()}) does not change the release. The next run checks it again.`;
+    if (state.kind === 'absent')
+        return 'helm stopped the first install and removed it (rollback-on-failure): nothing of the release is left, and the next run installs it.';
+    if (state.kind === 'present') {
+        const rolledBack = /^Rollback to (\d+)/.exec(state.latest.description ?? '');
+        if (state.latest.status === 'deployed' && rolledBack)
+            return `helm stopped the upgrade and rolled back: revision ${state.latest.revision} runs what revision ${rolledBack[1]} ran. The next run upgrades again.`;
+        if (state.latest.status === 'failed')
+            return `helm stopped and marked revision ${state.latest.revision} failed (rollback-on-failure was off, so what it applied stays). The next run upgrades again.`;
+    }
+    return 'helm was stopped; the next run checks the release and deploys again.';
+}
+/** Sets the outputs, writes the summary and fails the step, for a run that was cancelled or crashed. */
+async function reportStopped(run) {
+    const reason = (0,cancel/* cancellation */.WN)();
+    const crashed = reason?.signal === guard/* CRASH_REASON */.jd;
+    const phase = (0,run_phase/* currentPhase */.hk)();
+    // Only a deploy changes the release; the other modes need not spend the time left reading it.
+    const state = run.release && run.mode === 'deploy' ? await readState() : undefined;
+    setOutput('cancelled', 'true');
+    if (state?.kind === 'present') {
+        setOutput('revision', state.latest.revision);
+        setOutput('status', state.latest.status);
+    }
+    const what = crashed ? `stopped by an unexpected error during ${phase}` : `cancelled (${reason?.signal ?? 'signal'}) during ${phase}`;
+    const releaseLine = run.release && state ? `Release ${run.release} in ${run.namespace}: ${describeState(state, run.release)}.` : '';
+    const meaning = state ? consequence(state) : `mode ${run.mode} changes nothing on the cluster: ${run.release ? `release ${run.release} is as it was` : 'nothing to undo'}.`;
+    const summary = new SummaryBuilder()
+        .heading(run.release ? `Harbor ${code(run.release)} in ${code(run.namespace ?? '')}: ${what}` : `harbor-tke-action (${run.mode}): ${what}`)
+        .paragraph([releaseLine, meaning].filter(Boolean).join(' '));
+    if (state?.kind === 'present') {
+        summary.heading('Latest revisions', 3).table(['revision', 'status', 'chart', 'description'], state.history.slice(-3).map((r) => [String(r.revision), r.status, r.chart, r.description ?? '']));
+    }
+    summary.paragraph('Everything the action started (helm, kubectl, docker, downloads) has ended; the post step removes the kubeconfig and the run\'s files.');
+    try {
+        await summary.write(run.directory);
+    }
+    catch (error) {
+        log/* log */.Rm.warning(`Could not write the job summary of the stopped run: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const message = (0,redact/* redact */.E$)(`The run was ${what}. ${releaseLine} ${meaning}`.replace(/\s+/g, ' ').trim());
+    // A crash has reported its one error already; here it only adds what the stop left.
+    if (crashed) {
+        log/* log */.Rm.info(message);
+        process.exitCode = 1;
+    }
+    else
+        lib_core/* setFailed */.C1(message);
+    log/* log */.Rm.debug(`stopped-run report written with ${(0,log/* formatSeconds */.Xo)((0,cancel/* remainingMs */.XW)())} left`);
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
+var lib_io = __nccwpck_require__(8701);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: ./node_modules/semver/index.js
 var node_modules_semver = __nccwpck_require__(2088);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __nccwpck_require__(5317);
 ;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
-var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -73513,7 +70660,7 @@ const _internal = {
     }
 };
 function _findMatch(versionSpec, stable, candidates, archFilter) {
-    return manifest_awaiter(this, void 0, void 0, function* () {
+    return __awaiter(this, void 0, void 0, function* () {
         const platFilter = os.platform();
         let result;
         let match;
@@ -73588,10 +70735,18 @@ function _readLinuxVersionFile() {
     return _internal.readLinuxVersionFile();
 }
 //# sourceMappingURL=manifest.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var http_client_lib = __nccwpck_require__(4942);
 // EXTERNAL MODULE: external "stream"
 var external_stream_ = __nccwpck_require__(2203);
 // EXTERNAL MODULE: external "util"
 var external_util_ = __nccwpck_require__(9023);
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
+var lib_exec = __nccwpck_require__(5260);
 ;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
 var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -73684,7 +70839,7 @@ class HTTPError extends Error {
         Object.setPrototypeOf(this, new.target.prototype);
     }
 }
-const tool_cache_IS_WINDOWS = process.platform === 'win32';
+const IS_WINDOWS = process.platform === 'win32';
 const IS_MAC = process.platform === 'darwin';
 const userAgent = 'actions/tool-cache';
 /**
@@ -73786,7 +70941,7 @@ function downloadToolAttempt(url, dest, auth, headers) {
  */
 function extract7z(file, dest, _7zPath) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
-        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
+        ok(IS_WINDOWS, 'extract7z() not supported on current OS');
         ok(file, 'parameter "file" is required');
         dest = yield _createExtractFolder(dest);
         const originalCwd = process.cwd();
@@ -73858,9 +71013,9 @@ function extractTar(file_1, dest_1) {
         // Create dest
         dest = yield _createExtractFolder(dest);
         // Determine whether GNU tar
-        core_debug('Checking tar --version');
+        lib_core/* debug */.Yz('Checking tar --version');
         let versionOutput = '';
-        yield exec_exec('tar --version', [], {
+        yield (0,lib_exec/* exec */.m)('tar --version', [], {
             ignoreReturnCode: true,
             silent: true,
             listeners: {
@@ -73868,7 +71023,7 @@ function extractTar(file_1, dest_1) {
                 stderr: (data) => (versionOutput += data.toString())
             }
         });
-        core_debug(versionOutput.trim());
+        lib_core/* debug */.Yz(versionOutput.trim());
         const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
         // Initialize args
         let args;
@@ -73878,12 +71033,12 @@ function extractTar(file_1, dest_1) {
         else {
             args = [flags];
         }
-        if (isDebug() && !flags.includes('v')) {
+        if (lib_core/* isDebug */._o() && !flags.includes('v')) {
             args.push('-v');
         }
         let destArg = dest;
         let fileArg = file;
-        if (tool_cache_IS_WINDOWS && isGnuTar) {
+        if (IS_WINDOWS && isGnuTar) {
             args.push('--force-local');
             destArg = dest.replace(/\\/g, '/');
             // Technically only the dest needs to have `/` but for aesthetic consistency
@@ -73896,7 +71051,7 @@ function extractTar(file_1, dest_1) {
             args.push('--overwrite');
         }
         args.push('-C', destArg, '-f', fileArg);
-        yield exec_exec(`tar`, args);
+        yield (0,lib_exec/* exec */.m)(`tar`, args);
         return dest;
     });
 }
@@ -73942,7 +71097,7 @@ function extractZip(file, dest) {
             throw new Error("parameter 'file' is required");
         }
         dest = yield _createExtractFolder(dest);
-        if (tool_cache_IS_WINDOWS) {
+        if (IS_WINDOWS) {
             yield extractZipWin(file, dest);
         }
         else {
@@ -73956,7 +71111,7 @@ function extractZipWin(file, dest) {
         // build the powershell command
         const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
         const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-        const pwshPath = yield which('pwsh', false);
+        const pwshPath = yield lib_io/* which */.K7('pwsh', false);
         //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
         //and the -Force flag for Expand-Archive as a fallback
         if (pwshPath) {
@@ -73976,8 +71131,8 @@ function extractZipWin(file, dest) {
                 '-Command',
                 pwshCommand
             ];
-            core_debug(`Using pwsh at path: ${pwshPath}`);
-            yield exec_exec(`"${pwshPath}"`, args);
+            lib_core/* debug */.Yz(`Using pwsh at path: ${pwshPath}`);
+            yield (0,lib_exec/* exec */.m)(`"${pwshPath}"`, args);
         }
         else {
             const powershellCommand = [
@@ -73996,21 +71151,21 @@ function extractZipWin(file, dest) {
                 '-Command',
                 powershellCommand
             ];
-            const powershellPath = yield which('powershell', true);
-            core_debug(`Using powershell at path: ${powershellPath}`);
-            yield exec_exec(`"${powershellPath}"`, args);
+            const powershellPath = yield lib_io/* which */.K7('powershell', true);
+            lib_core/* debug */.Yz(`Using powershell at path: ${powershellPath}`);
+            yield (0,lib_exec/* exec */.m)(`"${powershellPath}"`, args);
         }
     });
 }
 function extractZipNix(file, dest) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const unzipPath = yield which('unzip', true);
+        const unzipPath = yield lib_io/* which */.K7('unzip', true);
         const args = [file];
-        if (!isDebug()) {
+        if (!lib_core/* isDebug */._o()) {
             args.unshift('-q');
         }
         args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
-        yield exec_exec(`"${unzipPath}"`, args, { cwd: dest });
+        yield (0,lib_exec/* exec */.m)(`"${unzipPath}"`, args, { cwd: dest });
     });
 }
 /**
@@ -74025,8 +71180,8 @@ function cacheDir(sourceDir, tool, version, arch) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
         version = node_modules_semver.clean(version) || version;
         arch = arch || external_os_.arch();
-        core_debug(`Caching tool ${tool} ${version} ${arch}`);
-        core_debug(`source dir: ${sourceDir}`);
+        lib_core/* debug */.Yz(`Caching tool ${tool} ${version} ${arch}`);
+        lib_core/* debug */.Yz(`source dir: ${sourceDir}`);
         if (!external_fs_.statSync(sourceDir).isDirectory()) {
             throw new Error('sourceDir is not a directory');
         }
@@ -74036,7 +71191,7 @@ function cacheDir(sourceDir, tool, version, arch) {
         // due to anti-virus software having an open handle on a file.
         for (const itemName of external_fs_.readdirSync(sourceDir)) {
             const s = external_path_.join(sourceDir, itemName);
-            yield io_cp(s, destPath, { recursive: true });
+            yield lib_io.cp(s, destPath, { recursive: true });
         }
         // write .complete
         _completeToolPath(tool, version, arch);
@@ -74100,13 +71255,13 @@ function find(toolName, versionSpec, arch) {
     if (versionSpec) {
         versionSpec = node_modules_semver.clean(versionSpec) || '';
         const cachePath = external_path_.join(_getCacheDirectory(), toolName, versionSpec, arch);
-        core_debug(`checking cache: ${cachePath}`);
+        lib_core/* debug */.Yz(`checking cache: ${cachePath}`);
         if (external_fs_.existsSync(cachePath) && external_fs_.existsSync(`${cachePath}.complete`)) {
-            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            lib_core/* debug */.Yz(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
             toolPath = cachePath;
         }
         else {
-            core_debug('not found');
+            lib_core/* debug */.Yz('not found');
         }
     }
     return toolPath;
@@ -74183,18 +71338,18 @@ function _createExtractFolder(dest) {
             // create a temp dir
             dest = external_path_.join(_getTempDirectory(), external_crypto_.randomUUID());
         }
-        yield mkdirP(dest);
+        yield lib_io/* mkdirP */.U$(dest);
         return dest;
     });
 }
 function _createToolPath(tool, version, arch) {
     return tool_cache_awaiter(this, void 0, void 0, function* () {
         const folderPath = external_path_.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-        core_debug(`destination ${folderPath}`);
+        lib_core/* debug */.Yz(`destination ${folderPath}`);
         const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
+        yield lib_io/* rmRF */.Yz(folderPath);
+        yield lib_io/* rmRF */.Yz(markerPath);
+        yield lib_io/* mkdirP */.U$(folderPath);
         return folderPath;
     });
 }
@@ -74202,7 +71357,7 @@ function _completeToolPath(tool, version, arch) {
     const folderPath = external_path_.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
     const markerPath = `${folderPath}.complete`;
     external_fs_.writeFileSync(markerPath, '');
-    core_debug('finished caching tool');
+    lib_core/* debug */.Yz('finished caching tool');
 }
 /**
  * Check if version string is explicit
@@ -74211,9 +71366,9 @@ function _completeToolPath(tool, version, arch) {
  */
 function isExplicitVersion(versionSpec) {
     const c = node_modules_semver.clean(versionSpec) || '';
-    core_debug(`isExplicit: ${c}`);
+    lib_core/* debug */.Yz(`isExplicit: ${c}`);
     const valid = node_modules_semver.valid(c) != null;
-    core_debug(`explicit? ${valid}`);
+    lib_core/* debug */.Yz(`explicit? ${valid}`);
     return valid;
 }
 /**
@@ -74224,7 +71379,7 @@ function isExplicitVersion(versionSpec) {
  */
 function evaluateVersions(versions, versionSpec) {
     let version = '';
-    core_debug(`evaluating ${versions.length} versions`);
+    lib_core/* debug */.Yz(`evaluating ${versions.length} versions`);
     versions = versions.sort((a, b) => {
         if (node_modules_semver.gt(a, b)) {
             return 1;
@@ -74240,10 +71395,10 @@ function evaluateVersions(versions, versionSpec) {
         }
     }
     if (version) {
-        core_debug(`matched: ${version}`);
+        lib_core/* debug */.Yz(`matched: ${version}`);
     }
     else {
-        core_debug('match not found');
+        lib_core/* debug */.Yz('match not found');
     }
     return version;
 }
@@ -74282,16 +71437,115 @@ function _unique(values) {
 //# sourceMappingURL=tool-cache.js.map
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/net/http-request.ts
+
+
+
+/** No byte arrived for `idleMs`. */
+class HttpStalledError extends Error {
+    idleMs;
+    code = 'ETIMEDOUT';
+    constructor(idleMs) {
+        super(`no data for ${idleMs} ms`);
+        this.idleMs = idleMs;
+        this.name = 'HttpStalledError';
+    }
+}
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+async function sendHttp(url, call) {
+    let current = url;
+    let method = (call.method ?? 'GET').toUpperCase();
+    let body = call.body;
+    const headers = { ...call.headers };
+    for (let redirects = 0;; redirects++) {
+        const answer = await sendOnce(current, { ...call, method, headers, body });
+        const location = answer.headers.location;
+        if (!REDIRECTS.has(answer.status) || !location || redirects >= (call.maxRedirects ?? 0))
+            return answer;
+        answer.body.resume();
+        const next = new URL(location, current);
+        // As fetch does: credentials stay with the origin they were meant for, and a 303 (or a
+        // 301/302 after a POST) turns into a GET without a body.
+        if (next.origin !== current.origin)
+            deleteHeader(headers, 'authorization');
+        if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === 'POST')) {
+            method = method === 'HEAD' ? 'HEAD' : 'GET';
+            body = undefined;
+            deleteHeader(headers, 'content-type');
+            deleteHeader(headers, 'content-length');
+        }
+        current = next;
+    }
+}
+function deleteHeader(headers, name) {
+    for (const key of Object.keys(headers))
+        if (key.toLowerCase() === name)
+            delete headers[key];
+}
+function sendOnce(url, call) {
+    const cleanup = (0,cancel/* isCancelled */.mm)();
+    const idleMs = cleanup ? Math.min(call.idleTimeoutMs, (0,cancel/* remainingMs */.XW)()) : call.idleTimeoutMs;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return Promise.reject(new Error(`${url.protocol} URLs are not supported`));
+    const requester = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
+    const headers = { ...call.headers };
+    if (call.body !== undefined)
+        headers['content-length'] = String(call.body.length);
+    else if (call.method === 'PUT' || call.method === 'POST' || call.method === 'PATCH')
+        headers['content-length'] = '0';
+    return new Promise((resolve, reject) => {
+        const outgoing = requester(url, { method: call.method, headers, timeout: idleMs });
+        let answered;
+        // The body, once answered, is what the reader waits on: it must see the cause, not a reset.
+        const stop = (error) => (answered ? answered.destroy(error) : outgoing.destroy(error));
+        const stopOnCancel = cleanup ? () => undefined : (0,cancel/* onCancel */.Ao)(stop);
+        // The socket's idle timeout covers the wait for the answer and every gap in the body.
+        outgoing.on('timeout', () => stop(new HttpStalledError(idleMs)));
+        outgoing.on('error', (error) => {
+            stopOnCancel();
+            reject((0,cancel/* isCancelled */.mm)() && !cleanup ? (0,cancel/* cancellation */.WN)() : error);
+        });
+        outgoing.on('response', (response) => {
+            answered = response;
+            response.on('close', stopOnCancel);
+            resolve({ url, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: response });
+        });
+        outgoing.end(call.body);
+    });
+}
+/** Reads a whole body; more than `maxBytes` destroys it and fails. */
+async function readBody(body, maxBytes = Infinity) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of body) {
+        size += chunk.length;
+        if (size > maxBytes) {
+            body.destroy();
+            throw new BodyTooLargeError(maxBytes);
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+class BodyTooLargeError extends Error {
+    maxBytes;
+    constructor(maxBytes) {
+        super(`the answer is larger than ${maxBytes} bytes`);
+        this.maxBytes = maxBytes;
+        this.name = 'BodyTooLargeError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/tools/download.ts
 /**
  * HTTP downloads for the installer: streamed to disk with the SHA-256 computed on the way, so a
  * 60 MB archive is read once; transient failures (connection reset, stalls, 5xx) retried with
- * exponential backoff; a 404 fails at once with the URL.
+ * exponential backoff; a 404 fails at once with the URL. On node:http (src/net/http-request.ts
+ * says why not fetch); a cancelled run stops the download and its retries.
  */
+
 
 
 
@@ -74319,13 +71573,12 @@ const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 const LOCAL_ERROR_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'ENOENT', 'EISDIR', 'EMFILE']);
 /** Downloads `url` to `file`, returning the SHA-256 of exactly the bytes written. */
 async function downloadToFile(url, file, policy = DEFAULT_RETRY_POLICY) {
-    return withRetries(url, policy, async (body, keepAlive) => {
+    return withRetries(url, policy, async (body) => {
         const hash = (0,external_node_crypto_.createHash)('sha256');
         let bytes = 0;
         // A second 'data' listener beside the pipe to the file, rather than a Transform stage between
         // them: each chunk is hashed exactly once, in order, with no extra stream hop.
         body.on('data', (chunk) => {
-            keepAlive();
             hash.update(chunk);
             bytes += chunk.length;
         });
@@ -74341,11 +71594,10 @@ async function downloadToFile(url, file, policy = DEFAULT_RETRY_POLICY) {
 }
 /** A small text file (checksum, version pointer): refuses bodies over `maxBytes`. */
 async function fetchText(url, policy = DEFAULT_RETRY_POLICY, maxBytes = 64 * 1024) {
-    return withRetries(url, policy, async (body, keepAlive) => {
+    return withRetries(url, policy, async (body) => {
         const chunks = [];
         let size = 0;
         for await (const chunk of body) {
-            keepAlive();
             size += chunk.length;
             if (size > maxBytes) {
                 body.destroy();
@@ -74363,6 +71615,8 @@ async function withRetries(url, policy, consume) {
             return await fetchOnce(url, policy, consume);
         }
         catch (error) {
+            if (error instanceof cancel/* RunCancelledError */.Bi)
+                throw error;
             const failure = asDownloadError(error, url);
             if (!failure.transient)
                 throw failure;
@@ -74370,60 +71624,32 @@ async function withRetries(url, policy, consume) {
                 throw new DownloadError(`${failure.message} (gave up after ${attempts} attempts)`, url, failure.status, true);
             }
             const delayMs = policy.baseDelayMs * 2 ** (attempt - 1);
-            log.info(`${failure.message}; retrying in ${formatSeconds(delayMs)} (attempt ${attempt + 1} of ${attempts})`);
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            log/* log */.Rm.info(`${failure.message}; retrying in ${(0,log/* formatSeconds */.Xo)(delayMs)} (attempt ${attempt + 1} of ${attempts})`);
+            await (0,cancel/* cancellableSleep */.u_)(delayMs);
         }
     }
 }
 async function fetchOnce(url, policy, consume) {
-    const controller = new AbortController();
-    // One coarse timer per download rather than re-arming a timeout for every 64 KB chunk.
-    let lastActivity = performance.now();
-    const keepAlive = () => {
-        lastActivity = performance.now();
-    };
-    const idleTimer = setInterval(() => {
-        if (performance.now() - lastActivity > policy.idleTimeoutMs)
-            controller.abort(new StalledError(policy.idleTimeoutMs));
-    }, Math.max(10, Math.min(1000, policy.idleTimeoutMs / 4)));
-    try {
-        const response = await fetch(url, { signal: controller.signal, redirect: 'follow', headers: { 'user-agent': USER_AGENT } });
-        if (!response.ok) {
-            await response.body?.cancel().catch(() => undefined);
-            const transient = TRANSIENT_STATUSES.has(response.status) || response.status >= 500;
-            throw new DownloadError(`${url} answered HTTP ${response.status} ${response.statusText}`.trimEnd(), url, response.status, transient);
-        }
-        if (!response.body)
-            throw new DownloadError(`${url} answered HTTP ${response.status} with no body`, url, response.status, true);
-        return await consume(external_node_stream_.Readable.fromWeb(response.body), keepAlive);
+    const answer = await sendHttp(new URL(url), { headers: { 'user-agent': USER_AGENT }, idleTimeoutMs: policy.idleTimeoutMs, maxRedirects: 10 });
+    if (answer.status < 200 || answer.status > 299) {
+        answer.body.resume();
+        const transient = TRANSIENT_STATUSES.has(answer.status) || answer.status >= 500;
+        throw new DownloadError(`${url} answered HTTP ${answer.status} ${answer.statusText}`.trimEnd(), url, answer.status, transient);
     }
-    catch (error) {
-        // An abort surfaces as a generic AbortError: report the stall that caused it.
-        if (controller.signal.aborted && controller.signal.reason instanceof StalledError)
-            throw controller.signal.reason;
-        throw error;
-    }
-    finally {
-        clearInterval(idleTimer);
-    }
-}
-class StalledError extends Error {
-    constructor(idleMs) {
-        super(`no data for ${formatSeconds(idleMs)}`);
-    }
+    return consume(answer.body);
 }
 function asDownloadError(error, url) {
     if (error instanceof DownloadError)
         return error;
-    if (error instanceof StalledError)
-        return new DownloadError(`${url}: ${error.message}`, url, undefined, true);
+    if (error instanceof HttpStalledError)
+        return new DownloadError(`${url}: no data for ${(0,log/* formatSeconds */.Xo)(error.idleMs)}`, url, undefined, true);
     const code = errorCode(error);
     if (code && LOCAL_ERROR_CODES.has(code) && error.syscall) {
         return new DownloadError(`could not write the download of ${url}: ${error.message}`, url, undefined, false);
     }
     return new DownloadError(`${url}: connection failed (${describeNetworkError(error)})`, url, undefined, true);
 }
-/** fetch wraps the socket error (ECONNRESET, ETIMEDOUT, …) in `cause`, sometimes twice. */
+/** The socket error's code (ECONNRESET, ETIMEDOUT, …), on the error or, wrapped, in its `cause`. */
 function errorCode(error) {
     for (let current = error, depth = 0; current && depth < 4; current = current.cause, depth++) {
         const code = current.code;
@@ -74618,7 +71844,7 @@ async function install(tool, request, options, layout) {
     const cachedDir = await findVerified(tool, version, platform, pinned, executable);
     if (cachedDir) {
         const path = (0,external_node_path_namespaceObject.join)(cachedDir, executable);
-        log.info(`${tool.name} ${version}: found in the tool cache, verified when it was installed (${path})`);
+        log/* log */.Rm.info(`${tool.name} ${version}: found in the tool cache, verified when it was installed (${path})`);
         return { path, version, fromCache: true };
     }
     const runnerTemp = process.env['RUNNER_TEMP'];
@@ -74627,7 +71853,7 @@ async function install(tool, request, options, layout) {
     try {
         const url = layout.downloadUrl(mirror, version, platform);
         const downloaded = (0,external_node_path_namespaceObject.join)(workDir, layout.fileName(version, platform));
-        log.info(`${tool.name} ${version}: downloading ${url}`);
+        log/* log */.Rm.info(`${tool.name} ${version}: downloading ${url}`);
         const actual = await download(tool, version, url, downloaded, policy);
         const expected = pinned ?? (await publishedChecksum(tool, layout.checksumUrl(mirror, version, platform), layout.fileName(version, platform), policy));
         if (actual.sha256 !== expected.sha256) {
@@ -74636,7 +71862,7 @@ async function install(tool, request, options, layout) {
                 `The download was altered on the way or ${tool.inputs.mirror} serves a different file; ` +
                 (pinned ? `check the value of ${tool.inputs.sha256}.` : `use the official ${tool.inputs.mirror} or a mirror that copies it byte for byte.`));
         }
-        log.info(`${tool.name} ${version}: sha256 ${actual.sha256} matches ${expected.source}`);
+        log/* log */.Rm.info(`${tool.name} ${version}: sha256 ${actual.sha256} matches ${expected.source}`);
         const staged = await layout.stage(downloaded, workDir, platform, url);
         const reportedVersion = await layout.probeVersion((0,external_node_path_namespaceObject.join)(staged, executable)).catch((error) => {
             throw new ToolInstallError(`${tool.name} ${version} from ${url} matches its checksum but does not run on this ${platform.os}/${platform.arch} runner ` +
@@ -74694,11 +71920,11 @@ async function findVerified(tool, version, platform, pinned, executable) {
         marker = undefined;
     }
     if (!marker || marker.reportedVersion !== version || !(await isFile((0,external_node_path_namespaceObject.join)(dir, executable)))) {
-        log.info(`${tool.name} ${version} in the tool cache (${dir}) was not installed and verified by this action: installing a verified copy over it.`);
+        log/* log */.Rm.info(`${tool.name} ${version} in the tool cache (${dir}) was not installed and verified by this action: installing a verified copy over it.`);
         return undefined;
     }
     if (pinned && marker.sha256 !== pinned.sha256) {
-        log.info(`${tool.name} ${version} in the tool cache was verified against sha256 ${marker.sha256}, but ${tool.inputs.sha256} pins ${pinned.sha256}: downloading again.`);
+        log/* log */.Rm.info(`${tool.name} ${version} in the tool cache was verified against sha256 ${marker.sha256}, but ${tool.inputs.sha256} pins ${pinned.sha256}: downloading again.`);
         return undefined;
     }
     return dir;
@@ -74815,7 +72041,7 @@ function valuesYaml(config, values) {
 function redactValues(values) {
     const scrub = (node) => {
         if (typeof node === 'string')
-            return redact(node);
+            return (0,redact/* redact */.E$)(node);
         if (Array.isArray(node))
             return node.map(scrub);
         if (node && typeof node === 'object')
@@ -74847,10 +72073,12 @@ function objectsDeployCreates(config, harbor) {
     return [...harbor.secrets.map((secret) => redactedSecretManifest(secret, config.namespace)), ...cfsObjects(config), ...virtualService(config, harbor.values)];
 }
 function manifestsYaml(objects) {
-    return redact(objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n'));
+    return (0,redact/* redact */.E$)(objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n'));
 }
 
 ;// CONCATENATED MODULE: ./src/modes/cluster-session.ts
+
+
 
 
 
@@ -74871,8 +72099,8 @@ function writeValuesFile(config, harbor, directory) {
     removeInPostStep(valuesFile);
     // The digest of the masked values: equal to render mode's for the same inputs.
     const digest = valuesDigest(valuesYaml(config, redactValues(harbor.values)));
-    outputs_setOutput('values-file', valuesFile);
-    outputs_setOutput('values-digest', digest);
+    setOutput('values-file', valuesFile);
+    setOutput('values-digest', digest);
     return { valuesFile, digest };
 }
 /**
@@ -74886,7 +72114,7 @@ async function writeKubeconfig(config, directory, kubectlPath) {
     if (!deploy.tke && !deploy.kubeconfigContent && files.length === 1)
         return files[0];
     const content = deploy.tke
-        ? await inGroup(`Kubeconfig from TKE: ${deploy.tke.clusterId} (${deploy.tke.region}, ${deploy.tke.endpointAccess})`, () => fetchTkeKubeconfig(deploy.tke))
+        ? await (0,log/* inGroup */.HB)(`Kubeconfig from TKE: ${deploy.tke.clusterId} (${deploy.tke.region}, ${deploy.tke.endpointAccess})`, () => fetchTkeKubeconfig(deploy.tke))
         : (deploy.kubeconfigContent ?? (await mergeKubeconfigFiles(kubectlPath, files)));
     const file = (0,external_node_path_namespaceObject.join)(directory, 'kubeconfig');
     (0,external_node_fs_namespaceObject.writeFileSync)(file, content, { mode: 0o600 });
@@ -74899,22 +72127,28 @@ async function mergeKubeconfigFiles(kubectlPath, files) {
 }
 async function openClusterSession(config, harbor, directory) {
     const { valuesFile, digest } = writeValuesFile(config, harbor, directory);
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.tools);
     const helmTool = await installHelm(config.tools.helm);
     const kubectlTool = await installKubectl(config.tools.kubectl);
-    outputs_setOutput('helm-path', helmTool.path);
-    outputs_setOutput('helm-version', helmTool.version);
-    outputs_setOutput('kubectl-path', kubectlTool.path);
-    outputs_setOutput('kubectl-version', kubectlTool.version);
+    setOutput('helm-path', helmTool.path);
+    setOutput('helm-version', helmTool.version);
+    setOutput('kubectl-path', kubectlTool.path);
+    setOutput('kubectl-version', kubectlTool.version);
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.kubeconfig);
     const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory, kubectlTool.path), context: config.deploy.kubeContext };
+    const helm = new Helm(helmTool.path, helmTool.major, access);
+    // A cancelled run reads the release with it, to say what state it left.
+    readReleaseWhenStopped({ release: config.release, namespace: config.namespace, history: (options) => helm.history(config.release, config.namespace, options) });
     const chart = await fetchChart(helmTool.path, config.chart, directory);
-    return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.cluster);
+    return { helm, kubectl: new Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
 }
 /** The API client for the session's reads, or none (kubectl does them) when it does not speak the kubeconfig. */
 function apiClientFor(kubeconfig, context) {
     const client = KubeApi.fromKubeconfig(kubeconfig, context);
     if (!isUnsupported(client))
         return client;
-    log.info(`Reads go through kubectl: ${client.unsupported}`);
+    log/* log */.Rm.info(`Reads go through kubectl: ${client.unsupported}`);
     return undefined;
 }
 
@@ -75083,6 +72317,7 @@ function explainPushRefusal(refusal, context) {
 const ROLE_NAMES = { 1: 'projectAdmin', 2: 'developer', 3: 'guest', 4: 'maintainer', 5: 'limitedGuest' };
 
 ;// CONCATENATED MODULE: ./src/smoke/backoff.ts
+
 const DEFAULT_BACKOFF_BASE_MS = 250;
 /**
  * Small on purpose: COS listing lag clears within seconds, and every second of wait past its end
@@ -75125,8 +72360,9 @@ function parseRetryAfter(value, now = Date.now()) {
     const date = Date.parse(trimmed);
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+/** Ends early, with RunCancelledError, when the run is cancelled. */
 function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    return (0,cancel/* cancellableSleep */.u_)(ms);
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/diagnose.ts
@@ -75191,6 +72427,8 @@ function diagnoseRegistryErrorBody(body) {
 
 ;// CONCATENATED MODULE: ./src/smoke/http.ts
 
+
+
 /** The request never got an answer: reset, refused, timed out, or TLS failed. */
 class NetworkFailure extends Error {
     method;
@@ -75224,27 +72462,30 @@ class RegistryHttp {
         if (request.body)
             this.bytesUploaded += request.body.length;
         const timeoutMs = Math.max(1000, Math.min(http_REQUEST_TIMEOUT_MS, this.remainingMs()));
-        let response;
+        let status;
+        let headers;
         let body;
         try {
-            response = await fetch(url, {
-                method,
-                headers: request.headers,
-                body: request.body ? new Uint8Array(request.body) : undefined,
-                signal: AbortSignal.timeout(timeoutMs),
-            });
+            // node:http, not fetch: src/net/http-request.ts says why. Redirects are followed as fetch did.
+            const response = await sendHttp(url, { method, headers: request.headers, body: request.body, idleTimeoutMs: timeoutMs, maxRedirects: 20 });
+            status = response.status;
+            headers = webHeaders(response.headers);
             // Inside the try: a connection dropped or timed out while the body arrives is no answer either.
-            body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await response.arrayBuffer());
+            if (method === 'HEAD')
+                response.body.resume();
+            body = method === 'HEAD' ? Buffer.alloc(0) : await readBody(response.body);
         }
         catch (error) {
+            if (error instanceof cancel/* RunCancelledError */.Bi)
+                throw error;
             const code = networkErrorCode(error);
-            log.info(`${step}: ${method} ${describePath(url)} → no answer (${code})`);
+            log/* log */.Rm.info(`${step}: ${method} ${describePath(url)} → no answer (${code})`);
             throw new NetworkFailure(method, url, code, TLS_ERROR.test(code));
         }
         const error = registryError(body);
         const sentToken = request.headers?.Authorization?.startsWith('Bearer ') ?? false;
-        const answer = { method, url, status: response.status, headers: response.headers, body, errorCode: error?.code, errorMessage: error?.message, sentToken };
-        log.info(`${step}: ${method} ${describePath(url)} → ${response.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`);
+        const answer = { method, url, status, headers, body, errorCode: error?.code, errorMessage: error?.message, sentToken };
+        log/* log */.Rm.info(`${step}: ${method} ${describePath(url)} → ${status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`);
         return answer;
     }
 }
@@ -75271,9 +72512,23 @@ function registryError(body) {
         return undefined;
     }
 }
+/** The answer's headers in the Headers shape RegistryAnswer has always had (from fetch). */
+function webHeaders(incoming) {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(incoming)) {
+        if (value === undefined)
+            continue;
+        for (const one of Array.isArray(value) ? value : [value])
+            headers.append(name, one);
+    }
+    return headers;
+}
 function networkErrorCode(error) {
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError' || error.name === 'HttpStalledError'))
         return 'timeout';
+    const own = error?.code;
+    if (typeof own === 'string')
+        return own;
     const cause = error instanceof Error ? error.cause : undefined;
     if (cause && typeof cause.code === 'string')
         return cause.code;
@@ -75439,7 +72694,7 @@ async function retrying(context, stepName, attempt) {
             if (renewed || !context.renewToken)
                 throw failure.refusal;
             renewed = true;
-            log.info(`${stepName}: token refused (${failure.lastAttempt}): fetching a new one`);
+            log/* log */.Rm.info(`${stepName}: token refused (${failure.lastAttempt}): fetching a new one`);
             context.counter.retries += 1;
             await context.renewToken();
             continue;
@@ -75450,7 +72705,7 @@ async function retrying(context, stepName, attempt) {
         const delayMs = context.budget.delayBeforeRetry(retryIndex, failure.retryAfterMs);
         if (!context.budget.allows(delayMs))
             throw await outOfTime(context, stepName, failure.noAnswer && lastAnswered ? lastAnswered : failure);
-        log.info(`${stepName}: retrying in ${(delayMs / 1000).toFixed(2)} s (${failure.lastAttempt})`);
+        log/* log */.Rm.info(`${stepName}: retrying in ${(delayMs / 1000).toFixed(2)} s (${failure.lastAttempt})`);
         context.counter.retries += 1;
         await sleep(delayMs);
     }
@@ -75462,7 +72717,7 @@ async function outOfTime(context, stepName, failure) {
             diagnosis = diagnoseRegistryLog(await context.readRegistryLog()) ?? diagnosis;
         }
         catch (error) {
-            log.warning(`Could not read the registry log: ${error instanceof Error ? error.message : String(error)}`);
+            log/* log */.Rm.warning(`Could not read the registry log: ${error instanceof Error ? error.message : String(error)}`);
         }
     }
     return new SmokeTestError(failure.noAnswer ? `${stepName}: the registry did not answer before smoke-test-timeout` : `${stepName} kept failing until smoke-test-timeout ran out`, {
@@ -75498,8 +72753,8 @@ function parseChallenge(header) {
 }
 /** Basic credentials as a header, registered as a secret in every form they may leave in. */
 function basicAuthorization(username, password) {
-    registerSecret(password);
-    registerSecret(`${username}:${password}`);
+    (0,redact/* registerSecret */.cl)(password);
+    (0,redact/* registerSecret */.cl)(`${username}:${password}`);
     return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 /** The path of Harbor core's token service (src/core/service/token/, routed in src/core/router.go). */
@@ -75544,7 +72799,7 @@ async function login(http, settings, counter) {
         const token = readToken(answer.body);
         if (!token)
             throw new SmokeTestError(`the token service at ${tokenUrl.origin}${tokenUrl.pathname} answered 200 without a token`, { cause: 'bad-request', attempts: counter.attempts });
-        registerSecret(token);
+        (0,redact/* registerSecret */.cl)(token);
         return `Bearer ${token}`;
     };
     const pushToken = async () => {
@@ -75588,7 +72843,7 @@ function tokenServiceUrl(announced, settings, counter) {
     }
     const url = new URL(announced.pathname, registry.origin);
     if (announced.origin !== registry.origin) {
-        log.info(`login: Harbor announces its token service at ${announced.origin}${announced.pathname}; the smoke test reaches it through registry-url ${registry.origin}`);
+        log/* log */.Rm.info(`login: Harbor announces its token service at ${announced.origin}${announced.pathname}; the smoke test reaches it through registry-url ${registry.origin}`);
     }
     return url;
 }
@@ -75700,7 +72955,7 @@ async function cleanUp(session, settings, image) {
     }
     catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        log.warning(`The smoke test image ${session.repository}@${image.digest} was pushed but could not be removed: ${reason}`, 'Smoke test cleanup');
+        log/* log */.Rm.warning(`The smoke test image ${session.repository}@${image.digest} was pushed but could not be removed: ${reason}`, 'Smoke test cleanup');
         return false;
     }
 }
@@ -75731,7 +72986,7 @@ async function deleteHarborArtifact(session, settings, image) {
     if (answer.status === 200)
         return;
     if (answer.status === 404) {
-        log.info(`cleanup: ${session.repository}@${image.digest} was removed already${harborSays(answer.errorMessage)}`);
+        log/* log */.Rm.info(`cleanup: ${session.repository}@${image.digest} was removed already${harborSays(answer.errorMessage)}`);
         return;
     }
     throw new Error(await explainCleanupRefusal(session, settings, image, answer));
@@ -75969,7 +73224,7 @@ async function uploadBlob(session, blob, label) {
     await retrying(session.retry, step, async () => {
         const check = await session.http.send(step, 'HEAD', repositoryUrl(session, `blobs/${blob.digest}`), { headers: headersFor(session) });
         if (check.status === 200) {
-            log.info(`${step}: ${blob.digest} is already in the registry`);
+            log/* log */.Rm.info(`${step}: ${blob.digest} is already in the registry`);
             return;
         }
         if (check.status !== 404)
@@ -76078,15 +73333,15 @@ function mismatch(session, message, answer, diagnosis) {
  * listing lag and failed at once for causes a retry cannot fix.
  */
 async function runSmokeTest(options) {
-    registerSecret(options.password);
-    registerSecret(`${options.username}:${options.password}`);
+    (0,redact/* registerSecret */.cl)(options.password);
+    (0,redact/* registerSecret */.cl)(`${options.username}:${options.password}`);
     const started = performance.now();
     const budget = new RetryBudget({ timeoutMs: options.timeoutMs, baseMs: options.backoffBaseMs });
     const retry = { budget, counter: new AttemptCounter(), readRegistryLog: options.readRegistryLog };
     const http = new RegistryHttp(() => budget.remainingMs());
     const baseUrl = new URL(options.registryUrl);
     const image = buildSmokeImage();
-    return inGroup(`Smoke test: push ${options.repository}:${image.tag} with the ${options.client} client`, async () => {
+    return (0,log/* inGroup */.HB)(`Smoke test: push ${options.repository}:${image.tag} with the ${options.client} client`, async () => {
         const settings = {
             baseUrl,
             externalUrl: options.externalUrl,
@@ -76118,7 +73373,7 @@ async function runSmokeTest(options) {
             digest = await readBackImage(session, image.tag, pushedDigest);
         }
         const attempts = retry.counter.attempts;
-        log.info(`Smoke test: ${options.repository}@${digest} pushed and read back after ${attempts} attempt(s)`);
+        log/* log */.Rm.info(`Smoke test: ${options.repository}@${digest} pushed and read back after ${attempts} attempt(s)`);
         // Cleanup gets a budget of its own: a push that used the whole budget still deserves a cleanup.
         const cleanupSession = { ...session, retry: { budget: new RetryBudget({ timeoutMs: 30_000, baseMs: options.backoffBaseMs }), counter: new AttemptCounter() } };
         const cleanedUp = options.keep ? false : await cleanUp(cleanupSession, options, { digest, tag: image.tag });
@@ -76159,6 +73414,7 @@ async function checkDockerReachesRealm(http, authorization, counter) {
 
 
 
+
 /** A measured COS lag stretches a default retry budget: each blob may wait out the lag once or twice. */
 const BUDGET_PER_LAG = 30;
 function smokeBudgetMs(smoke, listLagMs) {
@@ -76168,9 +73424,10 @@ function smokeBudgetMs(smoke, listLagMs) {
 }
 /** Runs the smoke test and sets its outputs. */
 async function smokeTestStep(smoke, workDir, options = {}) {
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.smokeTest);
     const timeoutMs = smokeBudgetMs(smoke, options.listLagMs);
     if (timeoutMs > smoke.timeoutMs)
-        log.info(`Smoke test budget ${Math.round(timeoutMs / 1000)} s: 30 × the measured COS list lag of ${options.listLagMs} ms`);
+        log/* log */.Rm.info(`Smoke test budget ${Math.round(timeoutMs / 1000)} s: 30 × the measured COS list lag of ${options.listLagMs} ms`);
     const result = await runSmokeTest({
         registryUrl: smoke.registryUrl,
         externalUrl: smoke.externalUrl,
@@ -76185,9 +73442,9 @@ async function smokeTestStep(smoke, workDir, options = {}) {
         workDir: (0,external_node_path_namespaceObject.join)(workDir, 'smoke'),
         readRegistryLog: options.readRegistryLog,
     });
-    outputs_setOutput('smoke-test-digest', result.digest);
-    outputs_setOutput('smoke-test-attempts', result.attempts);
-    outputs_setOutput('smoke-test-seconds', result.seconds.toFixed(1));
+    setOutput('smoke-test-digest', result.digest);
+    setOutput('smoke-test-attempts', result.attempts);
+    setOutput('smoke-test-seconds', result.seconds.toFixed(1));
     return result;
 }
 
@@ -76347,6 +73604,7 @@ var aws4_default = /*#__PURE__*/__nccwpck_require__.n(aws4);
 
 
 
+
 /** The request never got an HTTP answer: DNS, TCP, TLS or a timeout. */
 class CosNetworkError extends Error {
     code;
@@ -76400,20 +73658,42 @@ function createCosSender(connection) {
         close: () => agent.destroy(),
     };
 }
-function send(signed, agent, timeoutMs) {
+/**
+ * One request on node:http (not fetch: src/net/http-request.ts says why). A cancelled run ends it
+ * with RunCancelledError; one started after the cancel (removing the probe's leftovers) is only
+ * bounded by the time left.
+ */
+function send(signed, agent, requestTimeoutMs) {
     const requester = signed.url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
     const headers = { ...signed.headers };
     if (signed.body === undefined && (signed.method === 'PUT' || signed.method === 'POST'))
         headers['Content-Length'] = '0';
+    const cleanup = (0,cancel/* isCancelled */.mm)();
+    const timeoutMs = cleanup ? Math.min(requestTimeoutMs, (0,cancel/* remainingMs */.XW)()) : requestTimeoutMs;
     return new Promise((resolve, reject) => {
+        const stopOnCancel = cleanup
+            ? () => undefined
+            : (0,cancel/* onCancel */.Ao)((reason) => {
+                reject(reason);
+                outgoing.destroy();
+            });
         const outgoing = requester(signed.url, { method: signed.method, headers, agent, timeout: timeoutMs }, (response) => {
             const chunks = [];
             response.on('data', (chunk) => chunks.push(chunk));
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-            response.on('error', (error) => reject(asNetworkError(error)));
+            response.on('end', () => {
+                stopOnCancel();
+                resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+            });
+            response.on('error', (error) => {
+                stopOnCancel();
+                reject(asNetworkError(error));
+            });
         });
         outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-        outgoing.on('error', (error) => reject(asNetworkError(error)));
+        outgoing.on('error', (error) => {
+            stopOnCancel();
+            reject((0,cancel/* isCancelled */.mm)() && !cleanup ? (0,cancel/* cancellation */.WN)() : asNetworkError(error));
+        });
         outgoing.end(signed.body);
     });
 }
@@ -76496,6 +73776,7 @@ function probeKey(rootDirectory, now = new Date()) {
 
 
 
+
 class PreflightError extends Error {
     step;
     /** COS's error code, when COS answered with one. */
@@ -76510,8 +73791,8 @@ class PreflightError extends Error {
     fix;
     steps;
     constructor(step, diagnosis, details) {
-        const cause = redact(diagnosis.cause);
-        const fix = redact(diagnosis.fix);
+        const cause = (0,redact/* redact */.E$)(diagnosis.cause);
+        const fix = (0,redact/* redact */.E$)(diagnosis.fix);
         super(`COS preflight failed at "${step}": ${cause} Fix: ${fix}`);
         this.name = 'PreflightError';
         this.step = step;
@@ -76531,8 +73812,8 @@ const OBJECT_HEADERS = {
 };
 const PROBE_BODY = Buffer.from('harbor-tke-action storage preflight: safe to delete\n');
 async function runCosPreflight(options) {
-    registerSecret(options.secretId);
-    registerSecret(options.secretKey);
+    (0,redact/* registerSecret */.cl)(options.secretId);
+    (0,redact/* registerSecret */.cl)(options.secretKey);
     const steps = [];
     let endpoint;
     try {
@@ -76554,7 +73835,7 @@ async function runCosPreflight(options) {
     const started = performance.now();
     try {
         const result = await run.allSteps();
-        log.info(describePreflight(result, options, performance.now() - started));
+        log/* log */.Rm.info(describePreflight(result, options, performance.now() - started));
         return result;
     }
     catch (error) {
@@ -76568,7 +73849,7 @@ async function runCosPreflight(options) {
 /** The summary line: where, how long, and the measured lags. */
 function describePreflight(result, options, totalMs) {
     const host = parseEndpoint(options.endpoint).host;
-    return `COS preflight passed in ${formatSeconds(totalMs)}: bucket ${options.bucket} at ${host} (path-style, signed for ${options.region}); list-after-write lag ${result.listLagMs} ms, multipart upload listing lag ${result.uploadListLagMs} ms.`;
+    return `COS preflight passed in ${(0,log/* formatSeconds */.Xo)(totalMs)}: bucket ${options.bucket} at ${host} (path-style, signed for ${options.region}); list-after-write lag ${result.listLagMs} ms, multipart upload listing lag ${result.uploadListLagMs} ms.`;
 }
 /**
  * The registry never sends HEAD bucket, so this one call is not shaped like the registry's: on a
@@ -76632,7 +73913,7 @@ class PreflightRun {
             }
         }
         for (const leftover of leftovers)
-            log.warning(`COS preflight could not remove ${leftover}; delete it in the COS console.`, 'COS preflight left a probe behind');
+            log/* log */.Rm.warning(`COS preflight could not remove ${leftover}; delete it in the COS console.`, 'COS preflight left a probe behind');
     }
     async step(name, body, describe) {
         const started = performance.now();
@@ -76640,13 +73921,13 @@ class PreflightRun {
             const value = await body();
             const ms = Math.round(performance.now() - started);
             this.steps.push({ name, ms, ok: true });
-            log.info(`COS preflight: ${name} ok in ${formatSeconds(ms)}${describe ? ` (${describe(value)})` : ''}`);
+            log/* log */.Rm.info(`COS preflight: ${name} ok in ${(0,log/* formatSeconds */.Xo)(ms)}${describe ? ` (${describe(value)})` : ''}`);
             return value;
         }
         catch (error) {
             const ms = Math.round(performance.now() - started);
             this.steps.push({ name, ms, ok: false });
-            log.info(`COS preflight: ${name} FAILED after ${formatSeconds(ms)}`);
+            log/* log */.Rm.info(`COS preflight: ${name} FAILED after ${(0,log/* formatSeconds */.Xo)(ms)}`);
             throw error;
         }
     }
@@ -76719,7 +74000,7 @@ class PreflightRun {
             if (waited >= this.listWaitMs) {
                 throw this.failure(what === 'object' ? 'list probe' : 'list multipart uploads', diagnoseListingTimeout(what, this.listWaitMs));
             }
-            await new Promise((resolve) => setTimeout(resolve, Math.min(this.pollIntervalMs, this.listWaitMs - waited)));
+            await (0,cancel/* cancellableSleep */.u_)(Math.min(this.pollIntervalMs, this.listWaitMs - waited));
         }
     }
     /** Sends a call and returns its 2xx answer; anything else becomes a diagnosed PreflightError. */
@@ -76758,19 +74039,21 @@ class PreflightRun {
     }
 }
 function errorText(error) {
-    return redact(error instanceof Error ? error.message : String(error));
+    return (0,redact/* redact */.E$)(error instanceof Error ? error.message : String(error));
 }
 
 ;// CONCATENATED MODULE: ./src/modes/storage-check.ts
 
 
 
+
 /** The COS preflight with the inputs as the registry will use them; sets cos-list-lag-ms. */
 async function checkCosBucket(cos) {
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.cosPreflight);
     if (!cos.secretId || !cos.secretKey)
         throw new Error('the COS preflight needs cos-secret-id and cos-secret-key');
-    const result = await inGroup(`COS preflight: ${cos.bucket} at ${new URL(cos.endpoint).host}`, () => runCosPreflight({ endpoint: cos.endpoint, region: cos.region, bucket: cos.bucket, rootDirectory: cos.rootDirectory, secretId: cos.secretId, secretKey: cos.secretKey }));
-    outputs_setOutput('cos-list-lag-ms', result.listLagMs);
+    const result = await (0,log/* inGroup */.HB)(`COS preflight: ${cos.bucket} at ${new URL(cos.endpoint).host}`, () => runCosPreflight({ endpoint: cos.endpoint, region: cos.region, bucket: cos.bucket, rootDirectory: cos.rootDirectory, secretId: cos.secretId, secretKey: cos.secretKey }));
+    setOutput('cos-list-lag-ms', result.listLagMs);
     return result;
 }
 
@@ -76786,6 +74069,8 @@ function actionWorkDir(release) {
 }
 
 ;// CONCATENATED MODULE: ./src/modes/deploy.ts
+
+
 
 
 
@@ -76844,12 +74129,12 @@ async function resolveStuckRelease(helm, config, release) {
             : `No revision was ever deployed, so there is nothing to roll back to: remove it with helm uninstall ${config.release} -n ${config.namespace}, then deploy again.`;
         throw new DeployFailedError(`${cause} ${fix} A concurrency group on the workflow keeps runs from overlapping (see examples/deploy.yml).`);
     }
-    log.warning(`${cause} Rolling back to revision ${lastGood.revision} (stuck-release: rollback).`, 'stuck release');
+    log/* log */.Rm.warning(`${cause} Rolling back to revision ${lastGood.revision} (stuck-release: rollback).`, 'stuck release');
     await helm.rollback(config.release, config.namespace, lastGood.revision, config.deploy.timeoutMs);
     return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying.`;
 }
 function deploy_describeFailure(config, diagnosis, helmMessage, after, before, versionChange) {
-    const lines = [`Harbor did not become ready within ${formatSeconds(config.deploy.timeoutMs)} (release ${config.release} in ${config.namespace}).`];
+    const lines = [`Harbor did not become ready within ${(0,log/* formatSeconds */.Xo)(config.deploy.timeoutMs)} (release ${config.release} in ${config.namespace}).`];
     for (const component of diagnosis?.components ?? []) {
         const pod = component.pods[0];
         lines.push(`- ${component.workload.component}: ${component.progress}${pod ? `; ${pod.unschedulable ?? pod.containers.join('; ')}` : ''}`);
@@ -76886,22 +74171,22 @@ function addDiagnosis(summary, diagnosis) {
 /** The diagnosis in the job log: one collapsed group per component that is not ready. */
 async function logDiagnosis(diagnosis) {
     for (const component of diagnosis.components) {
-        await inGroup(`Why ${component.workload.component} is not ready (${component.workload.kind} ${component.workload.name})`, async () => {
-            log.info(`rollout: ${component.progress}`);
+        await (0,log/* inGroup */.HB)(`Why ${component.workload.component} is not ready (${component.workload.kind} ${component.workload.name})`, async () => {
+            log/* log */.Rm.info(`rollout: ${component.progress}`);
             for (const pod of component.pods)
-                log.info(`pod ${pod.name}${pod.deleted ? ' (deleted since)' : ''} [${pod.phase}]: ${pod.unschedulable ?? (pod.containers.join('; ') || 'no container status yet')}`);
+                log/* log */.Rm.info(`pod ${pod.name}${pod.deleted ? ' (deleted since)' : ''} [${pod.phase}]: ${pod.unschedulable ?? (pod.containers.join('; ') || 'no container status yet')}`);
             if (component.pods.length === 0)
-                log.info('no pods');
+                log/* log */.Rm.info('no pods');
             for (const event of component.events)
-                log.info(`warning event: ${event}`);
+                log/* log */.Rm.info(`warning event: ${event}`);
             if (component.logTail)
-                log.info(`last log lines of ${component.logTail.pod}/${component.logTail.container}:\n${component.logTail.lines}`);
+                log/* log */.Rm.info(`last log lines of ${component.logTail.pod}/${component.logTail.container}:\n${component.logTail.lines}`);
             for (const hint of component.hints)
-                log.info(`hint: ${hint}`);
+                log/* log */.Rm.info(`hint: ${hint}`);
         });
     }
     if (diagnosis.pendingClaims.length > 0)
-        log.info(`Pending volume claims: ${diagnosis.pendingClaims.join(', ')}`);
+        log/* log */.Rm.info(`Pending volume claims: ${diagnosis.pendingClaims.join(', ')}`);
 }
 async function deployMode(config, warnings) {
     const deploy = config.deploy;
@@ -76917,7 +74202,7 @@ async function deployMode(config, warnings) {
     const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
     const versionChange = harborVersionChange(before, chart);
     if (versionChange)
-        log.warning(versionChangeWarning(config, versionChange, before), 'Harbor version change');
+        log/* log */.Rm.warning(versionChangeWarning(config, versionChange, before), 'Harbor version change');
     const rollbackOnFailure = deploy.rollbackOnFailure && !versionChange;
     // A deployed release that matches the inputs, with every component ready, needs no upgrade.
     const checkSync = before !== undefined && before.status === 'deployed' && !deploy.forceUpgrade;
@@ -76926,10 +74211,11 @@ async function deployMode(config, warnings) {
         await reportInSync(config, helm, harbor, before, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
         return;
     }
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.objects);
     const registryUsername = String(harbor.values.registry?.credentials?.username ?? 'harbor_registry_user');
     let secrets;
     const applied = [];
-    await inGroup('Namespace, Secrets, volumes and routes', async () => {
+    await (0,log/* inGroup */.HB)('Namespace, Secrets, volumes and routes', async () => {
         if (!namespaceExists) {
             await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
             applied.push(`Namespace ${config.namespace}`);
@@ -76948,6 +74234,7 @@ async function deployMode(config, warnings) {
             applied.push(...routes.map((o) => `${o.kind} ${o.metadata.name}`));
         }
     });
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.helmUpgrade);
     const watch = new ReadinessWatch(kubectl, config.namespace, config.release, expectedWorkloads(config, harbor.values));
     await watch.start();
     const upgradeStarted = performance.now();
@@ -76967,6 +74254,13 @@ async function deployMode(config, warnings) {
         upgradeError = error instanceof Error ? error : new Error(String(error));
     }
     const helmSeconds = performance.now() - upgradeStarted;
+    // Cancelled: helm has marked the release failed and rolled back; the stopped-run summary says so.
+    if (upgradeError instanceof cancel/* RunCancelledError */.Bi) {
+        await watch.stop();
+        throw upgradeError;
+    }
+    if (!upgradeError)
+        (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.afterHelm, { evenIfCancelled: true });
     let diagnosis;
     let times;
     if (upgradeError) {
@@ -76980,7 +74274,7 @@ async function deployMode(config, warnings) {
         watch.markHelmApplied();
         try {
             let catchUp;
-            await Promise.race([watch.allReady, new Promise((resolve) => (catchUp = setTimeout(resolve, WATCH_CATCH_UP_MS)))]);
+            await Promise.race([watch.allReady, new Promise((resolve) => (catchUp = setTimeout(resolve, WATCH_CATCH_UP_MS))), (0,cancel/* untilCancelled */.c8)()]);
             clearTimeout(catchUp);
             times = watch.times();
         }
@@ -76991,15 +74285,15 @@ async function deployMode(config, warnings) {
     // The release as it stands, and where the chart copied secrets: read side by side.
     const [after, copies] = await Promise.all([helm.status(config.release, config.namespace), upgradeError ? Promise.resolve([]) : secretCopies(helm, config, harbor)]);
     const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
-    outputs_setOutput('in-sync', 'false');
+    setOutput('in-sync', 'false');
     if (after) {
-        outputs_setOutput('revision', after.revision);
-        outputs_setOutput('status', after.status);
-        outputs_setOutput('chart-version', after.chartVersion ?? '');
-        outputs_setOutput('app-version', after.appVersion ?? '');
+        setOutput('revision', after.revision);
+        setOutput('status', after.status);
+        setOutput('chart-version', after.chartVersion ?? '');
+        setOutput('app-version', after.appVersion ?? '');
     }
     if (config.expose.type !== 'ingress' && config.expose.type !== 'route')
-        outputs_setOutput('front-service', front);
+        setOutput('front-service', front);
     const summary = new SummaryBuilder().heading(upgradeError ? `Harbor ${code(config.release)} in ${code(config.namespace)}: deploy failed` : `Harbor ${code(config.release)} in ${code(config.namespace)}: deployed, revision ${after?.revision ?? '?'}`);
     summary.paragraph([`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, after?.appVersion ? `Harbor ${after.appVersion}` : '', `helm ${helmTool.version}`, `values digest ${code(digest)}`]
         .filter(Boolean)
@@ -77017,10 +74311,10 @@ async function deployMode(config, warnings) {
         summary.paragraph('force-upgrade: upgraded without checking for drift.');
     summary.heading('Components', 3).table(['component', 'ready'], expectedWorkloads(config, harbor.values).map((w) => [
         w.component,
-        times.unchanged.includes(w.component) ? 'unchanged' : times.ready.has(w.component) ? `after ${formatSeconds(times.ready.get(w.component))}` : 'not ready',
+        times.unchanged.includes(w.component) ? 'unchanged' : times.ready.has(w.component) ? `after ${(0,log/* formatSeconds */.Xo)(times.ready.get(w.component))}` : 'not ready',
     ]));
     summary.heading('Changes', 3).list([
-        before ? `Release revision ${before.revision} → ${after?.revision ?? 'none'} (${after?.status ?? 'removed'}), helm took ${formatSeconds(helmSeconds)}` : `Release installed: revision ${after?.revision ?? 'none'} (${after?.status ?? 'removed'})`,
+        before ? `Release revision ${before.revision} → ${after?.revision ?? 'none'} (${after?.status ?? 'removed'}), helm took ${(0,log/* formatSeconds */.Xo)(helmSeconds)}` : `Release installed: revision ${after?.revision ?? 'none'} (${after?.status ?? 'removed'})`,
         `Secrets: ${secrets.created.length} created, ${secrets.updated.length} updated from inputs, ${secrets.unchanged.length} kept`,
         ...applied.map((object) => `Applied ${object}`),
     ]);
@@ -77035,7 +74329,7 @@ async function deployMode(config, warnings) {
         await summary.write(directory);
         throw new DeployFailedError(deploy_describeFailure(config, diagnosis, upgradeError.message, after, before, versionChange));
     }
-    log.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
+    log/* log */.Rm.info(`Harbor ${chartFullname(config.release)} is ready: revision ${after?.revision}, ${config.externalUrl}`);
     addSecretCopies(summary, config, copies);
     await smokeTestIntoSummary(config, summary, directory, kubectl, cosCheck?.listLagMs);
     await summary.write(directory);
@@ -77075,6 +74369,8 @@ async function smokeTestIntoSummary(config, summary, directory, kubectl, listLag
             .paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} at ${config.smoke.registryUrl} in ${result.seconds.toFixed(1)} s, ${result.attempts} attempts${result.cleanedUp ? '; removed again' : ''}.`);
     }
     catch (error) {
+        if ((0,cancel/* isCancelled */.mm)())
+            throw error;
         summary.heading('Smoke test', 3).paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
         await summary.write(directory);
         throw error;
@@ -77089,19 +74385,19 @@ async function allWorkloadsReady(kubectl, config, values) {
         return !object || !workloadState(object).ready;
     });
     if (notReady.length > 0)
-        log.info(`Not every component is ready (${notReady.map((w) => w.component).join(', ')}): an upgrade recovers them even without drift`);
+        log/* log */.Rm.info(`Not every component is ready (${notReady.map((w) => w.component).join(', ')}): an upgrade recovers them even without drift`);
     return notReady.length === 0;
 }
 /** No drift, every component ready: no upgrade, no new revision, no restart. */
 async function reportInSync(config, helm, harbor, release, digest, helmVersion, warnings, directory, kubectl, listLagMs) {
-    log.info(`In sync: release ${config.release} revision ${release.revision} matches the inputs and every component is ready; no upgrade`);
-    outputs_setOutput('revision', release.revision);
-    outputs_setOutput('status', release.status);
-    outputs_setOutput('chart-version', release.chartVersion ?? '');
-    outputs_setOutput('app-version', release.appVersion ?? '');
-    outputs_setOutput('in-sync', 'true');
+    log/* log */.Rm.info(`In sync: release ${config.release} revision ${release.revision} matches the inputs and every component is ready; no upgrade`);
+    setOutput('revision', release.revision);
+    setOutput('status', release.status);
+    setOutput('chart-version', release.chartVersion ?? '');
+    setOutput('app-version', release.appVersion ?? '');
+    setOutput('in-sync', 'true');
     if (config.expose.type !== 'ingress' && config.expose.type !== 'route')
-        outputs_setOutput('front-service', `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`);
+        setOutput('front-service', `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`);
     const summary = new SummaryBuilder()
         .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: in sync, revision ${release.revision}`)
         .paragraph([`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, release.appVersion ? `Harbor ${release.appVersion}` : '', `helm ${helmVersion}`, `values digest ${code(digest)}`].filter(Boolean).join(' · '))
@@ -77114,6 +74410,7 @@ async function reportInSync(config, helm, harbor, release, digest, helmVersion, 
 }
 
 ;// CONCATENATED MODULE: ./src/modes/diff.ts
+
 
 
 
@@ -77139,12 +74436,13 @@ async function diffMode(config, warnings) {
     const directory = actionWorkDir(config.release);
     const session = await openClusterSession(config, harbor, directory);
     await reachCluster(session.kubectl);
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.diff);
     const report = await detectDrift(config, harbor, session, directory);
-    const text = redact(driftText(report));
+    const text = (0,redact/* redact */.E$)(driftText(report));
     const diffFile = (0,external_node_path_namespaceObject.join)(directory, 'drift.txt');
     (0,external_node_fs_namespaceObject.writeFileSync)(diffFile, text, { mode: 0o600 });
-    outputs_setOutput('drifted', report.drifted);
-    outputs_setOutput('diff-file', diffFile);
+    setOutput('drifted', report.drifted);
+    setOutput('diff-file', diffFile);
     const { digest } = session;
     const title = report.release === 'absent' ? 'not installed yet' : report.drifted ? `drift found (revision ${report.revision}, ${report.status})` : `in sync (revision ${report.revision})`;
     const summary = new SummaryBuilder()
@@ -77191,6 +74489,7 @@ async function diffMode(config, warnings) {
 
 
 
+
 async function renderManifests(config, harbor, valuesFile, directory) {
     let helm;
     try {
@@ -77201,8 +74500,8 @@ async function renderManifests(config, harbor, valuesFile, directory) {
             return { skipped: `helm could not be downloaded: ${error.message}` };
         throw error;
     }
-    outputs_setOutput('helm-path', helm.path);
-    outputs_setOutput('helm-version', helm.version);
+    setOutput('helm-path', helm.path);
+    setOutput('helm-version', helm.version);
     let chart;
     try {
         chart = await fetchChart(helm.path, config.chart, directory);
@@ -77236,6 +74535,7 @@ async function renderManifests(config, harbor, valuesFile, directory) {
  * and shown in the job summary. Needs no cluster and no credentials.
  */
 async function renderMode(config, warnings) {
+    (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.render);
     const harbor = buildHarborValues(config);
     const directory = actionWorkDir(config.release);
     // Secrets reach the values only with secrets-in-values; a preview shows them masked.
@@ -77246,19 +74546,19 @@ async function renderMode(config, warnings) {
     const objects = objectsDeployCreates(config, harbor);
     const objectsFile = (0,external_node_path_namespaceObject.join)(directory, 'objects.yaml');
     (0,external_node_fs_namespaceObject.writeFileSync)(objectsFile, manifestsYaml(objects), { mode: 0o600 });
-    log.info(`Values for Harbor chart ${config.chart.version}: ${valuesFile} (${digest})`);
-    log.info(`Objects deploy creates besides the chart: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ') || 'none'} (${objectsFile})`);
+    log/* log */.Rm.info(`Values for Harbor chart ${config.chart.version}: ${valuesFile} (${digest})`);
+    log/* log */.Rm.info(`Objects deploy creates besides the chart: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ') || 'none'} (${objectsFile})`);
     const manifests = await renderManifests(config, harbor, valuesFile, directory);
     if ('rendered' in manifests) {
-        outputs_setOutput('manifests-file', manifests.rendered.manifestsFile);
-        log.info(`Chart rendered: ${manifests.rendered.objects.length} objects (${manifests.rendered.manifestsFile})`);
+        setOutput('manifests-file', manifests.rendered.manifestsFile);
+        log/* log */.Rm.info(`Chart rendered: ${manifests.rendered.objects.length} objects (${manifests.rendered.manifestsFile})`);
     }
     else {
-        log.warning(`Manifests not rendered (the values are): ${manifests.skipped}`, 'helm template');
+        log/* log */.Rm.warning(`Manifests not rendered (the values are): ${manifests.skipped}`, 'helm template');
     }
-    outputs_setOutput('values-file', valuesFile);
-    outputs_setOutput('values-digest', digest);
-    outputs_setOutput('objects-file', objectsFile);
+    setOutput('values-file', valuesFile);
+    setOutput('values-digest', digest);
+    setOutput('objects-file', objectsFile);
     const summary = new SummaryBuilder()
         .heading(`Harbor ${code(config.release)} in ${code(config.namespace)}: rendered values`)
         .paragraph([
@@ -77324,6 +74624,7 @@ function describeObject(kind) {
 
 
 
+
 /** mode: smoke (a scheduled health probe of a running Harbor) and mode: preflight (the COS check alone). */
 async function standaloneMode(config) {
     const directory = actionWorkDir(config.mode);
@@ -77334,6 +74635,8 @@ async function standaloneMode(config) {
             summary.paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} in ${result.seconds.toFixed(1)} s with ${result.attempts} attempts (${config.smoke.client} client)${result.cleanedUp ? '; removed again' : ''}.`);
         }
         catch (error) {
+            if ((0,cancel/* isCancelled */.mm)())
+                throw error;
             summary.paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
             await summary.write(directory);
             throw error;
@@ -77363,25 +74666,39 @@ const DNS_SAFE = /^[a-z0-9][a-z0-9.-]{0,52}$/;
 
 
 
-/** The action from inputs to outputs: validate everything first, then run the mode asked for. */
+
+
+/**
+ * The action from inputs to outputs: validate everything first, then run the mode asked for. A run
+ * cancelled (or stopped by an unexpected error) ends with the cancelled outputs and summary.
+ */
 async function runAction(source = runnerInputs) {
+    let stopped;
     try {
         const raw = readInputs(source);
         const { config, standalone, problems } = validateInputs(raw, { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), env: process.env });
         for (const warning of problems.warnings)
-            log.warning(warning.message, warning.input);
+            log/* log */.Rm.warning(warning.message, warning.input);
         if (problems.errors.length > 0 || !(config || standalone)) {
             await reportInvalidInputs(problems.errors, problems.warnings, actionWorkDir(DNS_SAFE.test(raw.release) ? raw.release : 'invalid-inputs'));
             return;
         }
-        if (standalone)
+        if (standalone) {
+            stopped = { mode: standalone.mode, directory: actionWorkDir(standalone.mode) };
             await standaloneMode(standalone);
-        else
+        }
+        else {
+            stopped = { mode: config.mode, directory: actionWorkDir(config.release), release: config.release, namespace: config.namespace };
             await runMode(config, problems.warnings);
+        }
     }
     catch (error) {
-        setFailed(redact(error instanceof Error ? error.message : String(error)));
+        if (!(0,cancel/* isCancelled */.mm)())
+            lib_core/* setFailed */.C1((0,redact/* redact */.E$)(error instanceof Error ? error.message : String(error)));
     }
+    // Also when the mode finished while the cancel was handled: the step still ends cancelled.
+    if ((0,cancel/* isCancelled */.mm)())
+        await reportStopped(stopped ?? { mode: 'inputs', directory: actionWorkDir('invalid-inputs') });
 }
 async function runMode(config, warnings) {
     switch (config.mode) {
@@ -77398,7 +74715,7 @@ async function runMode(config, warnings) {
 }
 async function reportInvalidInputs(errors, warnings, directory) {
     const message = formatInvalidInputs(errors);
-    setFailed(redact(message));
+    lib_core/* setFailed */.C1((0,redact/* redact */.E$)(message));
     const summary = new SummaryBuilder().heading('harbor-tke-action: the inputs need fixing').paragraph('Nothing was done: no cluster was contacted.').list(errors.map((e) => `**${e.input}**: ${e.message}`));
     if (warnings.length > 0)
         summary.heading('Warnings', 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
@@ -77413,10 +74730,18 @@ async function reportInvalidInputs(errors, warnings, directory) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5401);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9906);
+/* harmony import */ var _run_cancel_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2735);
+/* harmony import */ var _run_guard_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5974);
 
 
+
+
+(0,_run_guard_js__WEBPACK_IMPORTED_MODULE_3__/* .guardRun */ .js)();
 await (0,_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)();
+// A stopped run ends now: a kept-alive connection or a late timer must not hold it past the deadline.
+if ((0,_run_cancel_js__WEBPACK_IMPORTED_MODULE_2__/* .isCancelled */ .mm)())
+    process.exit(process.exitCode ?? 1);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -77446,6 +74771,379 @@ process.emitWarning = ((warning, ...rest) => {
 
 /***/ }),
 
+/***/ 6472:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HB: () => (/* binding */ inGroup),
+/* harmony export */   Rm: () => (/* binding */ log),
+/* harmony export */   Xo: () => (/* binding */ formatSeconds)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(649);
+
+
+/** Log helpers that scrub secrets first: the only way this action writes to the job log. */
+const log = {
+    info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message)),
+    warning: (message, title) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message), title ? { title } : undefined),
+    error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message)),
+    debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message)),
+};
+async function inGroup(title, body) {
+    return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(title), body);
+}
+function formatSeconds(ms) {
+    return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+
+/***/ }),
+
+/***/ 649:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   K3: () => (/* binding */ goQueryEscape),
+/* harmony export */   cl: () => (/* binding */ registerSecret)
+/* harmony export */ });
+/* unused harmony export clearSecretsForTests */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
+
+/**
+ * Every secret the action has seen, with the encoded forms it may take on the way out.
+ * The runner masks what core.setSecret registers, but only in its own log: job summaries,
+ * outputs, files and a local run's terminal are ours to scrub, so everything leaving the
+ * process goes through redact().
+ */
+const knownSecrets = new Set();
+const REDACTED = '***';
+/**
+ * Go's url.QueryEscape, which Helm's `urlquery` is: the Harbor charts put Redis and database
+ * passwords into URLs with it (a space becomes "+", and !'()* are escaped, unlike encodeURIComponent).
+ */
+function goQueryEscape(value) {
+    return encodeURIComponent(value)
+        .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replace(/%20/g, '+');
+}
+function encodedForms(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const query = goQueryEscape(value);
+    return [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), query, query.replace(/\+/g, '%20'), JSON.stringify(value).slice(1, -1)];
+}
+/** Registers a secret and its encoded forms with the runner's masker and with redact(). */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const form of encodedForms(value)) {
+        if (form.length === 0 || knownSecrets.has(form))
+            continue;
+        knownSecrets.add(form);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(form);
+    }
+    // The runner masks one line at a time: a multi-line secret (a PEM key) needs its key-material
+    // lines registered too. Only lines that look like key material: a kubeconfig's structure lines
+    // ("apiVersion: v1") are no secret, and masking them would garble every manifest.
+    for (const line of value.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (/^[A-Za-z0-9+/=_-]{16,}$/.test(trimmed) && !knownSecrets.has(trimmed)) {
+            knownSecrets.add(trimmed);
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(trimmed);
+        }
+    }
+}
+function redact(text) {
+    if (knownSecrets.size === 0 || text.length === 0)
+        return text;
+    let result = text;
+    // Longest first, so a secret that contains another is replaced whole.
+    for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
+        if (result.includes(secret))
+            result = result.split(secret).join(REDACTED);
+    }
+    return result;
+}
+/** For tests: forget every registered secret. */
+function clearSecretsForTests() {
+    knownSecrets.clear();
+}
+
+
+/***/ }),
+
+/***/ 2735:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ao: () => (/* binding */ onCancel),
+/* harmony export */   Bi: () => (/* binding */ RunCancelledError),
+/* harmony export */   JC: () => (/* binding */ CANCEL_DEADLINE_MS),
+/* harmony export */   PK: () => (/* binding */ raceCancellation),
+/* harmony export */   Su: () => (/* binding */ cancelRun),
+/* harmony export */   WN: () => (/* binding */ cancellation),
+/* harmony export */   XW: () => (/* binding */ remainingMs),
+/* harmony export */   b_: () => (/* binding */ HELM_GRACE_MS),
+/* harmony export */   c8: () => (/* binding */ untilCancelled),
+/* harmony export */   dZ: () => (/* binding */ throwIfCancelled),
+/* harmony export */   mm: () => (/* binding */ isCancelled),
+/* harmony export */   p6: () => (/* binding */ TOOL_GRACE_MS),
+/* harmony export */   u_: () => (/* binding */ cancellableSleep)
+/* harmony export */ });
+/* unused harmony exports runSignal, requestSignal */
+/**
+ * The run's cancellation, in one place. A GitHub runner cancels a step by sending SIGINT to the
+ * action's node process only (not to its process group), SIGTERM 7.5 s later and SIGKILL 2.5 s
+ * after that; the post step runs afterwards. So the action itself must pass the signal on to the
+ * helm, kubectl and docker processes it started, let helm finish what it does on a signal (mark
+ * the release failed, roll back), and end before the runner's SIGTERM.
+ *
+ * How code takes part:
+ * - `runSignal` is aborted on the first signal: HTTP clients and waits pass it on, and
+ *   `throwIfCancelled()` at a phase boundary keeps new work (a helm upgrade) from starting.
+ * - `onCancel(callback)` registers what must react at once (the exec wrapper forwards the signal
+ *   to each child it started; a watch stops). It returns the function that unregisters it.
+ * - Cleanup that must still reach the cluster after a cancel (reading the release state, releasing
+ *   a lock) runs its tool with `evenIfCancelled` (src/tools/exec.ts), which bounds it by
+ *   `remainingMs()`. Every other tool call refuses to start once the run is cancelled.
+ * - `RunCancelledError` unwinds the modes through their `finally` blocks.
+ */
+/** Thrown by whatever the cancellation stopped; the mode's code lets it pass. */
+class RunCancelledError extends Error {
+    signal;
+    constructor(signal) {
+        super(`the run was cancelled (${signal})`);
+        this.signal = signal;
+        this.name = 'RunCancelledError';
+    }
+}
+/**
+ * From the first signal until the action must have ended. The runner sends SIGTERM at 7.5 s and
+ * kills at 10 s; 6.5 s leaves a second for the exit itself on a loaded runner.
+ */
+const CANCEL_DEADLINE_MS = 6_500;
+/** How long a helm process gets to finish after the signal (mark failed, roll back) before it is killed. */
+const HELM_GRACE_MS = 5_000;
+/** How long any other process (kubectl, docker) gets after the signal before it is killed. */
+const TOOL_GRACE_MS = 1_500;
+const controller = new AbortController();
+const callbacks = new Set();
+let cancelledAt;
+const runSignal = controller.signal;
+function isCancelled() {
+    return controller.signal.aborted;
+}
+/** The reason the run was cancelled, or undefined while it was not. */
+function cancellation() {
+    return controller.signal.aborted ? controller.signal.reason : undefined;
+}
+function throwIfCancelled() {
+    if (controller.signal.aborted)
+        throw controller.signal.reason;
+}
+/** ms until the deadline after a cancel (Infinity while the run is not cancelled). */
+function remainingMs() {
+    return cancelledAt === undefined ? Infinity : Math.max(0, cancelledAt + CANCEL_DEADLINE_MS - performance.now());
+}
+/** Calls `callback` once when the run is cancelled (at once if it already is); returns the unregistering function. */
+function onCancel(callback) {
+    if (controller.signal.aborted) {
+        callback(controller.signal.reason);
+        return () => undefined;
+    }
+    callbacks.add(callback);
+    return () => callbacks.delete(callback);
+}
+/** Cancels the run (the first call counts; later ones return false). */
+function cancelRun(signal) {
+    if (controller.signal.aborted)
+        return false;
+    cancelledAt = performance.now();
+    const reason = new RunCancelledError(signal);
+    controller.abort(reason);
+    for (const callback of [...callbacks]) {
+        try {
+            callback(reason);
+        }
+        catch {
+            // One failing reaction must not keep the others (a child's signal) from running.
+        }
+    }
+    callbacks.clear();
+    return true;
+}
+/** A promise that rejects with the cancellation: to race a call that takes no AbortSignal. */
+function untilCancelled() {
+    return new Promise((_resolve, reject) => onCancel(reject));
+}
+/** `promise`, or RunCancelledError as soon as the run is cancelled (the call itself is left to the exit). */
+function raceCancellation(promise) {
+    throwIfCancelled();
+    const cancelled = untilCancelled();
+    cancelled.catch(() => undefined);
+    return Promise.race([promise, cancelled]);
+}
+/** A sleep that ends early, with RunCancelledError, when the run is cancelled. */
+function cancellableSleep(ms) {
+    return new Promise((resolve, reject) => {
+        if (controller.signal.aborted)
+            return reject(controller.signal.reason);
+        const timer = setTimeout(() => {
+            unregister();
+            resolve();
+        }, ms);
+        const unregister = onCancel((reason) => {
+            clearTimeout(timer);
+            reject(reason);
+        });
+    });
+}
+/** `runSignal` and a timeout together, for one HTTP request. */
+function requestSignal(timeoutMs) {
+    return AbortSignal.any([runSignal, AbortSignal.timeout(timeoutMs)]);
+}
+
+
+/***/ }),
+
+/***/ 5974:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   jd: () => (/* binding */ CRASH_REASON),
+/* harmony export */   js: () => (/* binding */ guardRun)
+/* harmony export */ });
+/* unused harmony export hasCrashed */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
+/* harmony import */ var _report_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6472);
+/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(649);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2735);
+/* harmony import */ var _phase_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2514);
+
+
+
+
+
+/** The reason a crash cancels the run with: the modes unwind as for a signal, but it is no user's cancel. */
+const CRASH_REASON = 'an unexpected error';
+let crashed = false;
+/**
+ * Installed first by each entry point: SIGINT and SIGTERM cancel the run (see cancel.ts) instead of
+ * killing node and orphaning helm; an error nothing caught ends the run with one readable error
+ * instead of a stack trace. Either way a watchdog ends the process before the runner's SIGTERM.
+ */
+function guardRun() {
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('uncaughtException', (error) => onUnexpected(error));
+    process.on('unhandledRejection', (reason) => onUnexpected(reason));
+}
+/** Whether the run ended in onUnexpected's error (it has reported it). */
+function hasCrashed() {
+    return crashed;
+}
+function onSignal(signal) {
+    if ((0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .cancelRun */ .Su)(signal)) {
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.warning(`Cancelled (${signal}) during ${(0,_phase_js__WEBPACK_IMPORTED_MODULE_4__/* .currentPhase */ .hk)()}: stopping what the action started; it ends within ${(0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .formatSeconds */ .Xo)(_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .CANCEL_DEADLINE_MS */ .JC)}.`, 'Run cancelled');
+        startWatchdog();
+    }
+    else {
+        // The runner's SIGTERM, or a second Cancel: the first signal is being handled already, and
+        // helm ignores a second one too (it has its own handler).
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.info(`${signal} again while stopping (${(0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .cancellation */ .WN)()?.signal} came first): the run ends within ${(0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .formatSeconds */ .Xo)((0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .remainingMs */ .XW)())}.`);
+    }
+}
+function onUnexpected(error) {
+    process.exitCode = 1;
+    if (crashed) {
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`a further unexpected error: ${describe(error)}`);
+        return;
+    }
+    crashed = true;
+    // One line: an assertion's message spans several.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_report_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(`harbor-tke-action stopped on an unexpected error during ${(0,_phase_js__WEBPACK_IMPORTED_MODULE_4__/* .currentPhase */ .hk)()}: ${message}. ` +
+        'This is a fault of the action or of a component it uses, not of your inputs: re-run the job. ' +
+        'Whatever helm, kubectl or docker was doing was stopped as for a cancelled run; the job summary names the state the release was left in. ' +
+        'If it happens again, open an issue with the log of a run with ACTIONS_STEP_DEBUG=true (it has the stack trace).'));
+    _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`stack of the unexpected error: ${describe(error)}`);
+    if ((0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .cancelRun */ .Su)(CRASH_REASON))
+        startWatchdog();
+}
+function describe(error) {
+    return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+/**
+ * The last resort: whatever did not end by the deadline (an await no signal reaches) must not
+ * outlive the runner's SIGKILL with its children. Children got their signals and grace from the
+ * exec wrapper already; this only ends node.
+ */
+function startWatchdog() {
+    setTimeout(() => {
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.error(`harbor-tke-action had not ended ${(0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .formatSeconds */ .Xo)(_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .CANCEL_DEADLINE_MS */ .JC)} after it was stopped (during ${(0,_phase_js__WEBPACK_IMPORTED_MODULE_4__/* .currentPhase */ .hk)()}): exiting now.`);
+        process.exit(1);
+    }, _cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .CANCEL_DEADLINE_MS */ .JC).unref();
+}
+
+
+/***/ }),
+
+/***/ 2514:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A9: () => (/* binding */ PHASE),
+/* harmony export */   CX: () => (/* binding */ hasEntered),
+/* harmony export */   aO: () => (/* binding */ enterPhase),
+/* harmony export */   hk: () => (/* binding */ currentPhase)
+/* harmony export */ });
+/* harmony import */ var _report_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6472);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2735);
+
+
+/**
+ * What the run is doing now, in the words a user reads in the log: named by an error the action
+ * did not expect and by the summary of a cancelled run. The modes enter a phase at each boundary;
+ * entering one is also where a cancelled run stops before it starts new work.
+ */
+const PHASE = {
+    inputs: 'checking the inputs',
+    cosPreflight: 'the COS preflight',
+    tools: 'installing helm and kubectl',
+    kubeconfig: 'getting the kubeconfig',
+    cluster: 'reading the cluster and the release',
+    objects: 'applying the Namespace, Secrets, volumes and routes',
+    helmUpgrade: 'helm upgrade --install and the readiness wait',
+    afterHelm: 'checking the deploy after helm',
+    smokeTest: 'the smoke test',
+    diff: 'comparing the release with the inputs (diff)',
+    render: 'rendering the values and manifests',
+    postStep: 'the post step (removing the run\'s files)',
+};
+let current = PHASE.inputs;
+const entered = new Set([current]);
+/**
+ * Enters `phase`; throws RunCancelledError instead when the run was cancelled before it, unless
+ * `evenIfCancelled` (a phase that only follows what already happened, such as helm's success).
+ */
+function enterPhase(phase, options = {}) {
+    if (!options.evenIfCancelled)
+        (0,_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .throwIfCancelled */ .dZ)();
+    current = phase;
+    entered.add(phase);
+    _report_log_js__WEBPACK_IMPORTED_MODULE_0__/* .log */ .Rm.debug(`phase: ${phase}`);
+}
+function currentPhase() {
+    return current;
+}
+function hasEntered(phase) {
+    return entered.has(phase);
+}
+
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -77457,6 +75155,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 
 /***/ }),
 
@@ -77723,6 +75428,3048 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
+
+/***/ }),
+
+/***/ 6058:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  V4: () => (/* binding */ getInput),
+  Os: () => (/* binding */ group),
+  pq: () => (/* binding */ info),
+  _o: () => (/* binding */ isDebug),
+  LZ: () => (/* binding */ saveState),
+  C1: () => (/* binding */ setFailed),
+  uH: () => (/* binding */ setOutput),
+  Pq: () => (/* binding */ core_setSecret),
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(4942);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
+var lib_exec = __nccwpck_require__(5260);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+    }
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 5260:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ exec)
+});
+
+// UNUSED EXPORTS: getExecOutput
+
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __nccwpck_require__(5317);
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
+var io = __nccwpck_require__(8701);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util = __nccwpck_require__(90);
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return __awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!io_util/* isRooted */.Qh(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield io/* which */.K7(this.toolPath, true);
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield io_util/* exists */.t2(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+
+/***/ }),
+
+/***/ 4942:
+/***/ ((__unused_webpack___webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+
+// UNUSED EXPORTS: Headers, HttpClient, HttpClientError, HttpClientResponse, HttpCodes, MediaTypes, getProxyUrl, isHttps
+
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 90:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $1: () => (/* binding */ lstat),
+/* harmony export */   Ck: () => (/* binding */ mkdir),
+/* harmony export */   Cy: () => (/* binding */ readdir),
+/* harmony export */   H8: () => (/* binding */ IS_WINDOWS),
+/* harmony export */   Qh: () => (/* binding */ isRooted),
+/* harmony export */   YN: () => (/* binding */ symlink),
+/* harmony export */   dJ: () => (/* binding */ stat),
+/* harmony export */   h_: () => (/* binding */ readlink),
+/* harmony export */   k6: () => (/* binding */ chmod),
+/* harmony export */   m3: () => (/* binding */ copyFile),
+/* harmony export */   rm: () => (/* binding */ rm),
+/* harmony export */   t2: () => (/* binding */ exists),
+/* harmony export */   vr: () => (/* binding */ tryGetExecutablePath),
+/* harmony export */   y1: () => (/* binding */ unlink)
+/* harmony export */ });
+/* unused harmony exports open, rename, rmdir, UV_FS_O_EXLOCK, READONLY, isDirectory, getCmdPath */
+/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9896);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs__WEBPACK_IMPORTED_MODULE_0__.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        const result = yield fs__WEBPACK_IMPORTED_MODULE_0__.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY;
+function exists(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return __awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return __awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = path__WEBPACK_IMPORTED_MODULE_1__.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = path__WEBPACK_IMPORTED_MODULE_1__.dirname(filePath);
+                        const upperName = path__WEBPACK_IMPORTED_MODULE_1__.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = path__WEBPACK_IMPORTED_MODULE_1__.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+
+/***/ }),
+
+/***/ 8701:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K7: () => (/* binding */ which),
+/* harmony export */   U$: () => (/* binding */ mkdirP),
+/* harmony export */   Yz: () => (/* binding */ rmRF),
+/* harmony export */   cp: () => (/* binding */ cp)
+/* harmony export */ });
+/* unused harmony exports mv, findInPath */
+/* harmony import */ var assert__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2613);
+/* harmony import */ var path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6928);
+/* harmony import */ var _io_util_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(90);
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return __awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .exists */ .t2(dest)) ? yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .stat */ .dJ(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path__WEBPACK_IMPORTED_MODULE_1__.join(dest, path__WEBPACK_IMPORTED_MODULE_1__.basename(source))
+            : dest;
+        if (!(yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .exists */ .t2(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .stat */ .dJ(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path__WEBPACK_IMPORTED_MODULE_1__.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return __awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return __awaiter(this, void 0, void 0, function* () {
+        (0,assert__WEBPACK_IMPORTED_MODULE_0__.ok)(fsPath, 'a path argument must be provided');
+        yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .mkdir */ .Ck(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8 && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (_io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .isRooted */ .Qh(tool)) {
+            const filePath = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .tryGetExecutablePath */ .vr(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(path__WEBPACK_IMPORTED_MODULE_1__.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .tryGetExecutablePath */ .vr(path__WEBPACK_IMPORTED_MODULE_1__.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return __awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .readdir */ .Cy(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .lstat */ .$1(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .chmod */ .k6(destDir, (yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .stat */ .dJ(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function copyFile(srcFile, destFile, force) {
+    return __awaiter(this, void 0, void 0, function* () {
+        if ((yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .lstat */ .$1(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .lstat */ .$1(destFile);
+                yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .unlink */ .y1(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .chmod */ .k6(destFile, '0666');
+                    yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .unlink */ .y1(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .readlink */ .h_(srcFile);
+            yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .symlink */ .YN(symlinkFull, destFile, _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .IS_WINDOWS */ .H8 ? 'junction' : null);
+        }
+        else if (!(yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .exists */ .t2(destFile)) || force) {
+            yield _io_util_js__WEBPACK_IMPORTED_MODULE_2__/* .copyFile */ .m3(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
 
 /***/ })
 

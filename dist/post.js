@@ -28370,7 +28370,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2326:
+/***/ 3209:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28383,8 +28383,690 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
+var lib_core = __nccwpck_require__(3218);
+;// CONCATENATED MODULE: ./src/post-step.ts
+
+
+/** State keys the main step saves for the post step (core.saveState). */
+const STATE_FILES_TO_REMOVE = 'files-to-remove';
+/**
+ * Runs after the job's steps, also when they failed or were cancelled: removes the files the main
+ * step recorded (kubeconfig, values with secrets, DOCKER_CONFIG), so nothing sensitive outlives the job.
+ */
+async function runPostStep() {
+    const recorded = lib_core/* getState */.Gu(STATE_FILES_TO_REMOVE);
+    const paths = recorded ? JSON.parse(recorded) : [];
+    for (const path of paths) {
+        (0,external_node_fs_namespaceObject.rmSync)(path, { recursive: true, force: true });
+        lib_core/* info */.pq(`Removed ${path}`);
+    }
+}
+const pathsToRemove = (/* unused pure expression or super */ null && ([]));
+/** Records a path for the post step to remove (state written now, read by the post step). */
+function removeInPostStep(path) {
+    pathsToRemove.push(path);
+    core.saveState(STATE_FILES_TO_REMOVE, JSON.stringify(pathsToRemove));
+}
+
+
+/***/ }),
+
+/***/ 6661:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
+/* harmony import */ var _post_step_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3209);
+/* harmony import */ var _run_phase_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2514);
+/* harmony import */ var _run_guard_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5974);
+
+
+
+
+(0,_run_guard_js__WEBPACK_IMPORTED_MODULE_3__/* .guardRun */ .js)();
+(0,_run_phase_js__WEBPACK_IMPORTED_MODULE_2__/* .enterPhase */ .aO)(_run_phase_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASE */ .A9.postStep);
+await (0,_post_step_js__WEBPACK_IMPORTED_MODULE_1__/* .runPostStep */ .Uc)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 563:
+/***/ (() => {
+
+/**
+ * Tencent's SDK (through node-fetch 2) loads Node's deprecated `punycode` module and calls
+ * `url.parse()`: Node prints a DeprecationWarning for each on stderr, in every run's log, about code
+ * this action cannot change. Only those two are dropped; every other warning is shown. Imported
+ * first by the entry points, before any module that could trigger them.
+ */
+const DEPENDENCY_DEPRECATIONS = new Set(['DEP0040', 'DEP0169']);
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning, ...rest) => {
+    const options = rest[0];
+    const code = typeof options === 'object' && options !== null ? options.code : rest[1];
+    if (code && DEPENDENCY_DEPRECATIONS.has(code))
+        return;
+    emitWarning(warning, ...rest);
+});
+
+
+
+/***/ }),
+
+/***/ 6472:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rm: () => (/* binding */ log),
+/* harmony export */   Xo: () => (/* binding */ formatSeconds)
+/* harmony export */ });
+/* unused harmony export inGroup */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(649);
+
+
+/** Log helpers that scrub secrets first: the only way this action writes to the job log. */
+const log = {
+    info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message)),
+    warning: (message, title) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message), title ? { title } : undefined),
+    error: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message)),
+    debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E$)(message)),
+};
+async function inGroup(title, body) {
+    return core.group(redact(title), body);
+}
+function formatSeconds(ms) {
+    return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+
+/***/ }),
+
+/***/ 649:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E$: () => (/* binding */ redact)
+/* harmony export */ });
+/* unused harmony exports goQueryEscape, registerSecret, clearSecretsForTests */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+
+/**
+ * Every secret the action has seen, with the encoded forms it may take on the way out.
+ * The runner masks what core.setSecret registers, but only in its own log: job summaries,
+ * outputs, files and a local run's terminal are ours to scrub, so everything leaving the
+ * process goes through redact().
+ */
+const knownSecrets = new Set();
+const REDACTED = '***';
+/**
+ * Go's url.QueryEscape, which Helm's `urlquery` is: the Harbor charts put Redis and database
+ * passwords into URLs with it (a space becomes "+", and !'()* are escaped, unlike encodeURIComponent).
+ */
+function goQueryEscape(value) {
+    return encodeURIComponent(value)
+        .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replace(/%20/g, '+');
+}
+function encodedForms(value) {
+    const bytes = Buffer.from(value, 'utf8');
+    const query = goQueryEscape(value);
+    return [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), query, query.replace(/\+/g, '%20'), JSON.stringify(value).slice(1, -1)];
+}
+/** Registers a secret and its encoded forms with the runner's masker and with redact(). */
+function registerSecret(value) {
+    if (!value)
+        return;
+    for (const form of encodedForms(value)) {
+        if (form.length === 0 || knownSecrets.has(form))
+            continue;
+        knownSecrets.add(form);
+        core.setSecret(form);
+    }
+    // The runner masks one line at a time: a multi-line secret (a PEM key) needs its key-material
+    // lines registered too. Only lines that look like key material: a kubeconfig's structure lines
+    // ("apiVersion: v1") are no secret, and masking them would garble every manifest.
+    for (const line of value.split(/\r?\n/)) {
+        const trimmed = line.trim();
+        if (/^[A-Za-z0-9+/=_-]{16,}$/.test(trimmed) && !knownSecrets.has(trimmed)) {
+            knownSecrets.add(trimmed);
+            core.setSecret(trimmed);
+        }
+    }
+}
+function redact(text) {
+    if (knownSecrets.size === 0 || text.length === 0)
+        return text;
+    let result = text;
+    // Longest first, so a secret that contains another is replaced whole.
+    for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
+        if (result.includes(secret))
+            result = result.split(secret).join(REDACTED);
+    }
+    return result;
+}
+/** For tests: forget every registered secret. */
+function clearSecretsForTests() {
+    knownSecrets.clear();
+}
+
+
+/***/ }),
+
+/***/ 2735:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   JC: () => (/* binding */ CANCEL_DEADLINE_MS),
+/* harmony export */   Su: () => (/* binding */ cancelRun),
+/* harmony export */   WN: () => (/* binding */ cancellation),
+/* harmony export */   XW: () => (/* binding */ remainingMs),
+/* harmony export */   dZ: () => (/* binding */ throwIfCancelled)
+/* harmony export */ });
+/* unused harmony exports RunCancelledError, HELM_GRACE_MS, TOOL_GRACE_MS, runSignal, isCancelled, onCancel, untilCancelled, raceCancellation, cancellableSleep, requestSignal */
+/**
+ * The run's cancellation, in one place. A GitHub runner cancels a step by sending SIGINT to the
+ * action's node process only (not to its process group), SIGTERM 7.5 s later and SIGKILL 2.5 s
+ * after that; the post step runs afterwards. So the action itself must pass the signal on to the
+ * helm, kubectl and docker processes it started, let helm finish what it does on a signal (mark
+ * the release failed, roll back), and end before the runner's SIGTERM.
+ *
+ * How code takes part:
+ * - `runSignal` is aborted on the first signal: HTTP clients and waits pass it on, and
+ *   `throwIfCancelled()` at a phase boundary keeps new work (a helm upgrade) from starting.
+ * - `onCancel(callback)` registers what must react at once (the exec wrapper forwards the signal
+ *   to each child it started; a watch stops). It returns the function that unregisters it.
+ * - Cleanup that must still reach the cluster after a cancel (reading the release state, releasing
+ *   a lock) runs its tool with `evenIfCancelled` (src/tools/exec.ts), which bounds it by
+ *   `remainingMs()`. Every other tool call refuses to start once the run is cancelled.
+ * - `RunCancelledError` unwinds the modes through their `finally` blocks.
+ */
+/** Thrown by whatever the cancellation stopped; the mode's code lets it pass. */
+class RunCancelledError extends Error {
+    signal;
+    constructor(signal) {
+        super(`the run was cancelled (${signal})`);
+        this.signal = signal;
+        this.name = 'RunCancelledError';
+    }
+}
+/**
+ * From the first signal until the action must have ended. The runner sends SIGTERM at 7.5 s and
+ * kills at 10 s; 6.5 s leaves a second for the exit itself on a loaded runner.
+ */
+const CANCEL_DEADLINE_MS = 6_500;
+/** How long a helm process gets to finish after the signal (mark failed, roll back) before it is killed. */
+const HELM_GRACE_MS = 5_000;
+/** How long any other process (kubectl, docker) gets after the signal before it is killed. */
+const TOOL_GRACE_MS = 1_500;
+const controller = new AbortController();
+const callbacks = new Set();
+let cancelledAt;
+const runSignal = controller.signal;
+function isCancelled() {
+    return controller.signal.aborted;
+}
+/** The reason the run was cancelled, or undefined while it was not. */
+function cancellation() {
+    return controller.signal.aborted ? controller.signal.reason : undefined;
+}
+function throwIfCancelled() {
+    if (controller.signal.aborted)
+        throw controller.signal.reason;
+}
+/** ms until the deadline after a cancel (Infinity while the run is not cancelled). */
+function remainingMs() {
+    return cancelledAt === undefined ? Infinity : Math.max(0, cancelledAt + CANCEL_DEADLINE_MS - performance.now());
+}
+/** Calls `callback` once when the run is cancelled (at once if it already is); returns the unregistering function. */
+function onCancel(callback) {
+    if (controller.signal.aborted) {
+        callback(controller.signal.reason);
+        return () => undefined;
+    }
+    callbacks.add(callback);
+    return () => callbacks.delete(callback);
+}
+/** Cancels the run (the first call counts; later ones return false). */
+function cancelRun(signal) {
+    if (controller.signal.aborted)
+        return false;
+    cancelledAt = performance.now();
+    const reason = new RunCancelledError(signal);
+    controller.abort(reason);
+    for (const callback of [...callbacks]) {
+        try {
+            callback(reason);
+        }
+        catch {
+            // One failing reaction must not keep the others (a child's signal) from running.
+        }
+    }
+    callbacks.clear();
+    return true;
+}
+/** A promise that rejects with the cancellation: to race a call that takes no AbortSignal. */
+function untilCancelled() {
+    return new Promise((_resolve, reject) => onCancel(reject));
+}
+/** `promise`, or RunCancelledError as soon as the run is cancelled (the call itself is left to the exit). */
+function raceCancellation(promise) {
+    throwIfCancelled();
+    const cancelled = untilCancelled();
+    cancelled.catch(() => undefined);
+    return Promise.race([promise, cancelled]);
+}
+/** A sleep that ends early, with RunCancelledError, when the run is cancelled. */
+function cancellableSleep(ms) {
+    return new Promise((resolve, reject) => {
+        if (controller.signal.aborted)
+            return reject(controller.signal.reason);
+        const timer = setTimeout(() => {
+            unregister();
+            resolve();
+        }, ms);
+        const unregister = onCancel((reason) => {
+            clearTimeout(timer);
+            reject(reason);
+        });
+    });
+}
+/** `runSignal` and a timeout together, for one HTTP request. */
+function requestSignal(timeoutMs) {
+    return AbortSignal.any([runSignal, AbortSignal.timeout(timeoutMs)]);
+}
+
+
+/***/ }),
+
+/***/ 5974:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   js: () => (/* binding */ guardRun)
+/* harmony export */ });
+/* unused harmony exports CRASH_REASON, hasCrashed */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
+/* harmony import */ var _report_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6472);
+/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(649);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2735);
+/* harmony import */ var _phase_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2514);
+
+
+
+
+
+/** The reason a crash cancels the run with: the modes unwind as for a signal, but it is no user's cancel. */
+const CRASH_REASON = 'an unexpected error';
+let crashed = false;
+/**
+ * Installed first by each entry point: SIGINT and SIGTERM cancel the run (see cancel.ts) instead of
+ * killing node and orphaning helm; an error nothing caught ends the run with one readable error
+ * instead of a stack trace. Either way a watchdog ends the process before the runner's SIGTERM.
+ */
+function guardRun() {
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('uncaughtException', (error) => onUnexpected(error));
+    process.on('unhandledRejection', (reason) => onUnexpected(reason));
+}
+/** Whether the run ended in onUnexpected's error (it has reported it). */
+function hasCrashed() {
+    return crashed;
+}
+function onSignal(signal) {
+    if ((0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .cancelRun */ .Su)(signal)) {
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.warning(`Cancelled (${signal}) during ${(0,_phase_js__WEBPACK_IMPORTED_MODULE_4__/* .currentPhase */ .hk)()}: stopping what the action started; it ends within ${(0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .formatSeconds */ .Xo)(_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .CANCEL_DEADLINE_MS */ .JC)}.`, 'Run cancelled');
+        startWatchdog();
+    }
+    else {
+        // The runner's SIGTERM, or a second Cancel: the first signal is being handled already, and
+        // helm ignores a second one too (it has its own handler).
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.info(`${signal} again while stopping (${(0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .cancellation */ .WN)()?.signal} came first): the run ends within ${(0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .formatSeconds */ .Xo)((0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .remainingMs */ .XW)())}.`);
+    }
+}
+function onUnexpected(error) {
+    process.exitCode = 1;
+    if (crashed) {
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`a further unexpected error: ${describe(error)}`);
+        return;
+    }
+    crashed = true;
+    // One line: an assertion's message spans several.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3((0,_report_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E$)(`harbor-tke-action stopped on an unexpected error during ${(0,_phase_js__WEBPACK_IMPORTED_MODULE_4__/* .currentPhase */ .hk)()}: ${message}. ` +
+        'This is a fault of the action or of a component it uses, not of your inputs: re-run the job. ' +
+        'Whatever helm, kubectl or docker was doing was stopped as for a cancelled run; the job summary names the state the release was left in. ' +
+        'If it happens again, open an issue with the log of a run with ACTIONS_STEP_DEBUG=true (it has the stack trace).'));
+    _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.debug(`stack of the unexpected error: ${describe(error)}`);
+    if ((0,_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .cancelRun */ .Su)(CRASH_REASON))
+        startWatchdog();
+}
+function describe(error) {
+    return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+/**
+ * The last resort: whatever did not end by the deadline (an await no signal reaches) must not
+ * outlive the runner's SIGKILL with its children. Children got their signals and grace from the
+ * exec wrapper already; this only ends node.
+ */
+function startWatchdog() {
+    setTimeout(() => {
+        _report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .log */ .Rm.error(`harbor-tke-action had not ended ${(0,_report_log_js__WEBPACK_IMPORTED_MODULE_1__/* .formatSeconds */ .Xo)(_cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .CANCEL_DEADLINE_MS */ .JC)} after it was stopped (during ${(0,_phase_js__WEBPACK_IMPORTED_MODULE_4__/* .currentPhase */ .hk)()}): exiting now.`);
+        process.exit(1);
+    }, _cancel_js__WEBPACK_IMPORTED_MODULE_3__/* .CANCEL_DEADLINE_MS */ .JC).unref();
+}
+
+
+/***/ }),
+
+/***/ 2514:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A9: () => (/* binding */ PHASE),
+/* harmony export */   aO: () => (/* binding */ enterPhase),
+/* harmony export */   hk: () => (/* binding */ currentPhase)
+/* harmony export */ });
+/* unused harmony export hasEntered */
+/* harmony import */ var _report_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6472);
+/* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2735);
+
+
+/**
+ * What the run is doing now, in the words a user reads in the log: named by an error the action
+ * did not expect and by the summary of a cancelled run. The modes enter a phase at each boundary;
+ * entering one is also where a cancelled run stops before it starts new work.
+ */
+const PHASE = {
+    inputs: 'checking the inputs',
+    cosPreflight: 'the COS preflight',
+    tools: 'installing helm and kubectl',
+    kubeconfig: 'getting the kubeconfig',
+    cluster: 'reading the cluster and the release',
+    objects: 'applying the Namespace, Secrets, volumes and routes',
+    helmUpgrade: 'helm upgrade --install and the readiness wait',
+    afterHelm: 'checking the deploy after helm',
+    smokeTest: 'the smoke test',
+    diff: 'comparing the release with the inputs (diff)',
+    render: 'rendering the values and manifests',
+    postStep: 'the post step (removing the run\'s files)',
+};
+let current = PHASE.inputs;
+const entered = new Set([current]);
+/**
+ * Enters `phase`; throws RunCancelledError instead when the run was cancelled before it, unless
+ * `evenIfCancelled` (a phase that only follows what already happened, such as helm's success).
+ */
+function enterPhase(phase, options = {}) {
+    if (!options.evenIfCancelled)
+        (0,_cancel_js__WEBPACK_IMPORTED_MODULE_1__/* .throwIfCancelled */ .dZ)();
+    current = phase;
+    entered.add(phase);
+    _report_log_js__WEBPACK_IMPORTED_MODULE_0__/* .log */ .Rm.debug(`phase: ${phase}`);
+}
+function currentPhase() {
+    return current;
+}
+function hasEntered(phase) {
+    return entered.has(phase);
+}
+
+
+/***/ }),
+
+/***/ 2613:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 4589:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3218:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
+  Gu: () => (/* binding */ getState),
+  pq: () => (/* binding */ info),
+  $e: () => (/* binding */ warning)
+});
+
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setFailed, setOutput, setSecret, startGroup, summary, toPlatformPath, toPosixPath, toWin32Path
+
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
@@ -28423,7 +29105,7 @@ const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + os.EOL);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -28463,13 +29145,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -31174,7 +31856,7 @@ function isDebug() {
  * @param message debug message
  */
 function core_debug(message) {
-    issueCommand('debug', {}, message);
+    command_issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -31182,7 +31864,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -31190,7 +31872,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -31292,239 +31974,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/post-step.ts
-
-
-/** State keys the main step saves for the post step (core.saveState). */
-const STATE_FILES_TO_REMOVE = 'files-to-remove';
-/**
- * Runs after the job's steps, also when they failed or were cancelled: removes the files the main
- * step recorded (kubeconfig, values with secrets, DOCKER_CONFIG), so nothing sensitive outlives the job.
- */
-async function runPostStep() {
-    const recorded = getState(STATE_FILES_TO_REMOVE);
-    const paths = recorded ? JSON.parse(recorded) : [];
-    for (const path of paths) {
-        (0,external_node_fs_namespaceObject.rmSync)(path, { recursive: true, force: true });
-        info(`Removed ${path}`);
-    }
-}
-const pathsToRemove = (/* unused pure expression or super */ null && ([]));
-/** Records a path for the post step to remove (state written now, read by the post step). */
-function removeInPostStep(path) {
-    pathsToRemove.push(path);
-    core.saveState(STATE_FILES_TO_REMOVE, JSON.stringify(pathsToRemove));
-}
-
-
-/***/ }),
-
-/***/ 6661:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_step_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2326);
-
-await (0,_post_step_js__WEBPACK_IMPORTED_MODULE_0__/* .runPostStep */ .Uc)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 2613:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 4589:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ })
 

@@ -12,10 +12,16 @@ import { actionWorkDir } from './modes/workdir.js';
 const DNS_SAFE = /^[a-z0-9][a-z0-9.-]{0,52}$/;
 import { log } from './report/log.js';
 import { redact } from './report/redact.js';
+import { reportStopped, type StoppedRun } from './report/stopped.js';
 import { SummaryBuilder } from './report/summary.js';
+import { isCancelled } from './run/cancel.js';
 
-/** The action from inputs to outputs: validate everything first, then run the mode asked for. */
+/**
+ * The action from inputs to outputs: validate everything first, then run the mode asked for. A run
+ * cancelled (or stopped by an unexpected error) ends with the cancelled outputs and summary.
+ */
 export async function runAction(source: InputSource = runnerInputs): Promise<void> {
+  let stopped: StoppedRun | undefined;
   try {
     const raw = readInputs(source);
     const { config, standalone, problems } = validateInputs(raw, { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), env: process.env });
@@ -24,11 +30,18 @@ export async function runAction(source: InputSource = runnerInputs): Promise<voi
       await reportInvalidInputs(problems.errors, problems.warnings, actionWorkDir(DNS_SAFE.test(raw.release) ? raw.release : 'invalid-inputs'));
       return;
     }
-    if (standalone) await standaloneMode(standalone);
-    else await runMode(config!, problems.warnings);
+    if (standalone) {
+      stopped = { mode: standalone.mode, directory: actionWorkDir(standalone.mode) };
+      await standaloneMode(standalone);
+    } else {
+      stopped = { mode: config!.mode, directory: actionWorkDir(config!.release), release: config!.release, namespace: config!.namespace };
+      await runMode(config!, problems.warnings);
+    }
   } catch (error) {
-    core.setFailed(redact(error instanceof Error ? error.message : String(error)));
+    if (!isCancelled()) core.setFailed(redact(error instanceof Error ? error.message : String(error)));
   }
+  // Also when the mode finished while the cancel was handled: the step still ends cancelled.
+  if (isCancelled()) await reportStopped(stopped ?? { mode: 'inputs', directory: actionWorkDir('invalid-inputs') });
 }
 
 async function runMode(config: ActionConfig, warnings: InputProblem[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,8 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 
 export interface ActionRun {
   exitCode: number;
+  /** The signal that ended the main step, when one did (the runner's SIGKILL). */
+  signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
@@ -34,6 +36,20 @@ export interface RunActionOptions {
   nodePath?: string;
   /** RUNNER_TOOL_CACHE to use (shared between runs of a test file); default: a new one per run. */
   toolCache?: string;
+  /** The bundle to run (default: the project's dist/); the benchmark measures an older one too. */
+  distDir?: string;
+  /** Called once the main step's node process runs, with a view of its output so far (cancel.ts signals it). */
+  onMainStarted?: (main: RunningStep) => void;
+}
+
+/** The main step while it runs. */
+export interface RunningStep {
+  process: ChildProcess;
+  stdout(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  /** The runner's directories of this run (a process whose command line names them is the run's). */
+  runnerDir: string;
 }
 
 export function parseRunnerFile(text: string): Record<string, string> {
@@ -53,7 +69,13 @@ export function parseRunnerFile(text: string): Record<string, string> {
   return result;
 }
 
-function spawnNode(nodePath: string, script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+function spawnNode(
+  nodePath: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  onStarted?: (child: ChildProcess, stdout: () => string, exited: Promise<void>) => void,
+): Promise<{ exitCode: number; stdout: string; stderr: string; signal?: NodeJS.Signals }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(nodePath, [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -61,7 +83,9 @@ function spawnNode(nodePath: string, script: string, env: NodeJS.ProcessEnv, cwd
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ exitCode: code ?? 1, stdout, stderr }));
+    const exited = new Promise<void>((resolveExit) => child.on('exit', () => resolveExit()));
+    child.on('close', (code, signal) => resolvePromise({ exitCode: code ?? 128, stdout, stderr, ...(signal ? { signal } : {}) }));
+    onStarted?.(child, () => stdout, exited);
   });
 }
 
@@ -100,12 +124,15 @@ export async function runAction(inputs: Record<string, string>, options: RunActi
 
   const nodePath = options.nodePath ?? process.execPath;
   const cwd = options.workspace ?? projectRoot;
-  const main = await spawnNode(nodePath, join(projectRoot, 'dist', 'index.js'), env, cwd);
+  const dist = options.distDir ?? join(projectRoot, 'dist');
+  const main = await spawnNode(nodePath, join(dist, 'index.js'), env, cwd, (child, stdout, exited) =>
+    options.onMainStarted?.({ process: child, stdout, exited, runnerDir }),
+  );
   const state = parseRunnerFile(readFileSync(files.GITHUB_STATE, 'utf8'));
   let post: ActionRun['post'];
   if (options.post) {
     const stateEnv = Object.fromEntries(Object.entries(state).map(([key, value]) => [`STATE_${key}`, value]));
-    post = await spawnNode(nodePath, join(projectRoot, 'dist', 'post.js'), { ...env, ...stateEnv }, cwd);
+    post = await spawnNode(nodePath, join(dist, 'post.js'), { ...env, ...stateEnv }, cwd);
   }
   return {
     ...main,

@@ -1,4 +1,5 @@
 import type { ClusterAccess } from '../kube/kubectl.js';
+import { HELM_GRACE_MS } from '../run/cancel.js';
 import { runTool, ToolError, type ToolRunOptions, type ToolRunResult } from '../tools/exec.js';
 
 export type HelmMajor = 3 | 4;
@@ -80,9 +81,9 @@ export class Helm {
     };
   }
 
-  async history(release: string, namespace: string): Promise<ReleaseRevision[]> {
+  async history(release: string, namespace: string, options: Pick<ToolRunOptions, 'evenIfCancelled' | 'timeoutMs'> = {}): Promise<ReleaseRevision[]> {
     try {
-      const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true });
+      const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true, ...options });
       const entries = JSON.parse(stdout) as { revision: number; status: string; chart: string; app_version?: string; description?: string }[];
       return entries.map((entry) => ({ revision: entry.revision, status: entry.status, chart: entry.chart, appVersion: entry.app_version, description: entry.description }));
     } catch (error) {
@@ -92,11 +93,12 @@ export class Helm {
   }
 
   upgrade(settings: UpgradeSettings): Promise<ToolRunResult> {
-    return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}` });
+    // On a cancel helm gets its SIGINT and the time to mark the release failed and roll back.
+    return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}`, cancelGraceMs: HELM_GRACE_MS });
   }
 
   rollback(release: string, namespace: string, revision: number, timeoutMs: number): Promise<ToolRunResult> {
     const wait = this.major === 4 ? ['--wait=watcher'] : ['--wait'];
-    return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}` });
+    return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}`, cancelGraceMs: HELM_GRACE_MS });
   }
 }

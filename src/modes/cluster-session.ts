@@ -8,6 +8,8 @@ import { Kubectl } from '../kube/kubectl.js';
 import { removeInPostStep } from '../post-step.js';
 import { inGroup, log } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
+import { readReleaseWhenStopped } from '../report/stopped.js';
+import { enterPhase, PHASE } from '../run/phase.js';
 import { fetchTkeKubeconfig } from '../tke/kubeconfig.js';
 import { runTool } from '../tools/exec.js';
 import { installHelm, installKubectl, type InstalledHelm } from '../tools/install.js';
@@ -62,15 +64,21 @@ async function mergeKubeconfigFiles(kubectlPath: string, files: string[]): Promi
 
 export async function openClusterSession(config: ActionConfig, harbor: HarborValues, directory: string): Promise<ClusterSession> {
   const { valuesFile, digest } = writeValuesFile(config, harbor, directory);
+  enterPhase(PHASE.tools);
   const helmTool = await installHelm(config.tools.helm);
   const kubectlTool = await installKubectl(config.tools.kubectl);
   setOutput('helm-path', helmTool.path);
   setOutput('helm-version', helmTool.version);
   setOutput('kubectl-path', kubectlTool.path);
   setOutput('kubectl-version', kubectlTool.version);
+  enterPhase(PHASE.kubeconfig);
   const access = { kubectlPath: kubectlTool.path, kubeconfig: await writeKubeconfig(config, directory, kubectlTool.path), context: config.deploy!.kubeContext };
+  const helm = new Helm(helmTool.path, helmTool.major, access);
+  // A cancelled run reads the release with it, to say what state it left.
+  readReleaseWhenStopped({ release: config.release, namespace: config.namespace, history: (options) => helm.history(config.release, config.namespace, options) });
   const chart = await fetchChart(helmTool.path, config.chart, directory);
-  return { helm: new Helm(helmTool.path, helmTool.major, access), kubectl: new Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
+  enterPhase(PHASE.cluster);
+  return { helm, kubectl: new Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
 }
 
 /** The API client for the session's reads, or none (kubectl does them) when it does not speak the kubeconfig. */

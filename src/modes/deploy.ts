@@ -15,6 +15,8 @@ import { expectedWorkloads, releaseSelector, workloadState } from '../kube/workl
 import { formatSeconds, inGroup, log } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
+import { isCancelled, RunCancelledError, untilCancelled } from '../run/cancel.js';
+import { enterPhase, PHASE } from '../run/phase.js';
 import { buildHarborValues, type HarborValues } from '../values/generate.js';
 import { chartFullname } from '../values/names.js';
 import type { Values } from '../values/overrides.js';
@@ -163,6 +165,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     return;
   }
 
+  enterPhase(PHASE.objects);
   const registryUsername = String((harbor.values.registry as { credentials?: { username?: string } } | undefined)?.credentials?.username ?? 'harbor_registry_user');
   let secrets: SecretsOutcome | undefined;
   const applied: string[] = [];
@@ -185,6 +188,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     }
   });
 
+  enterPhase(PHASE.helmUpgrade);
   const watch = new ReadinessWatch(kubectl, config.namespace, config.release, expectedWorkloads(config, harbor.values));
   await watch.start();
   const upgradeStarted = performance.now();
@@ -203,6 +207,12 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     upgradeError = error instanceof Error ? error : new Error(String(error));
   }
   const helmSeconds = performance.now() - upgradeStarted;
+  // Cancelled: helm has marked the release failed and rolled back; the stopped-run summary says so.
+  if (upgradeError instanceof RunCancelledError) {
+    await watch.stop();
+    throw upgradeError;
+  }
+  if (!upgradeError) enterPhase(PHASE.afterHelm, { evenIfCancelled: true });
   let diagnosis: Diagnosis | undefined;
   let times: ReadinessTimes;
   if (upgradeError) {
@@ -215,7 +225,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     watch.markHelmApplied();
     try {
       let catchUp: NodeJS.Timeout | undefined;
-      await Promise.race([watch.allReady, new Promise((resolve) => (catchUp = setTimeout(resolve, WATCH_CATCH_UP_MS)))]);
+      await Promise.race([watch.allReady, new Promise((resolve) => (catchUp = setTimeout(resolve, WATCH_CATCH_UP_MS))), untilCancelled()]);
       clearTimeout(catchUp);
       times = watch.times();
     } finally {
@@ -315,6 +325,7 @@ async function smokeTestIntoSummary(config: ActionConfig, summary: SummaryBuilde
       .heading('Smoke test', 3)
       .paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} at ${config.smoke.registryUrl} in ${result.seconds.toFixed(1)} s, ${result.attempts} attempts${result.cleanedUp ? '; removed again' : ''}.`);
   } catch (error) {
+    if (isCancelled()) throw error;
     summary.heading('Smoke test', 3).paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
     await summary.write(directory);
     throw error;

@@ -5,6 +5,7 @@ import type { ActionConfig } from '../inputs/config.js';
 import type { InputProblem } from '../inputs/problems.js';
 import { reachCluster } from '../kube/preflight.js';
 import { setOutput } from '../report/outputs.js';
+import { enterPhase, PHASE } from '../run/phase.js';
 import { redact } from '../report/redact.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { buildHarborValues } from '../values/generate.js';
@@ -27,6 +28,7 @@ export async function diffMode(config: ActionConfig, warnings: InputProblem[]): 
   const directory = actionWorkDir(config.release);
   const session = await openClusterSession(config, harbor, directory);
   await reachCluster(session.kubectl);
+  enterPhase(PHASE.diff);
   const report = await detectDrift(config, harbor, session, directory);
   const text = redact(driftText(report));
   const diffFile = join(directory, 'drift.txt');

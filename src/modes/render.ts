@@ -4,6 +4,7 @@ import type { ActionConfig } from '../inputs/config.js';
 import type { InputProblem } from '../inputs/problems.js';
 import { log } from '../report/log.js';
 import { setOutput } from '../report/outputs.js';
+import { enterPhase, PHASE } from '../run/phase.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { buildHarborValues } from '../values/generate.js';
 import { manifestsYaml, objectsDeployCreates, redactValues, valuesDigest, valuesYaml } from '../values/render.js';
@@ -73,6 +74,7 @@ async function renderManifests(config: ActionConfig, harbor: HarborValues, value
  * and shown in the job summary. Needs no cluster and no credentials.
  */
 export async function renderMode(config: ActionConfig, warnings: InputProblem[]): Promise<RenderResult> {
+  enterPhase(PHASE.render);
   const harbor = buildHarborValues(config);
   const directory = actionWorkDir(config.release);
   // Secrets reach the values only with secrets-in-values; a preview shows them masked.

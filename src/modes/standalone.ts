@@ -1,5 +1,6 @@
 import type { StandaloneConfig } from '../inputs/config.js';
 import { code, SummaryBuilder } from '../report/summary.js';
+import { isCancelled } from '../run/cancel.js';
 import { checkCosBucket } from './storage-check.js';
 import { smokeTestStep } from './smoke-step.js';
 import { actionWorkDir } from './workdir.js';
@@ -13,6 +14,7 @@ export async function standaloneMode(config: StandaloneConfig): Promise<void> {
       const result = await smokeTestStep(config.smoke, directory);
       summary.paragraph(`Pushed and read back ${code(`${config.smoke.repository}@${result.digest}`)} in ${result.seconds.toFixed(1)} s with ${result.attempts} attempts (${config.smoke.client} client)${result.cleanedUp ? '; removed again' : ''}.`);
     } catch (error) {
+      if (isCancelled()) throw error;
       summary.paragraph(`Failed: ${error instanceof Error ? error.message : String(error)}`);
       await summary.write(directory);
       throw error;

@@ -1,4 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { readBody, sendHttp } from '../net/http-request.js';
 import { log } from '../report/log.js';
+import { RunCancelledError } from '../run/cancel.js';
 
 /** One answer from the registry, read whole (smoke test bodies are a few hundred bytes). */
 export interface RegistryAnswer {
@@ -50,26 +53,27 @@ export class RegistryHttp {
     this.requests += 1;
     if (request.body) this.bytesUploaded += request.body.length;
     const timeoutMs = Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, this.remainingMs()));
-    let response: Response;
+    let status: number;
+    let headers: Headers;
     let body: Buffer;
     try {
-      response = await fetch(url, {
-        method,
-        headers: request.headers,
-        body: request.body ? new Uint8Array(request.body) : undefined,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      // node:http, not fetch: src/net/http-request.ts says why. Redirects are followed as fetch did.
+      const response = await sendHttp(url, { method, headers: request.headers, body: request.body, idleTimeoutMs: timeoutMs, maxRedirects: 20 });
+      status = response.status;
+      headers = webHeaders(response.headers);
       // Inside the try: a connection dropped or timed out while the body arrives is no answer either.
-      body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await response.arrayBuffer());
+      if (method === 'HEAD') response.body.resume();
+      body = method === 'HEAD' ? Buffer.alloc(0) : await readBody(response.body);
     } catch (error) {
+      if (error instanceof RunCancelledError) throw error;
       const code = networkErrorCode(error);
       log.info(`${step}: ${method} ${describePath(url)} → no answer (${code})`);
       throw new NetworkFailure(method, url, code, TLS_ERROR.test(code));
     }
     const error = registryError(body);
     const sentToken = request.headers?.Authorization?.startsWith('Bearer ') ?? false;
-    const answer: RegistryAnswer = { method, url, status: response.status, headers: response.headers, body, errorCode: error?.code, errorMessage: error?.message, sentToken };
-    log.info(`${step}: ${method} ${describePath(url)} → ${response.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`);
+    const answer: RegistryAnswer = { method, url, status, headers, body, errorCode: error?.code, errorMessage: error?.message, sentToken };
+    log.info(`${step}: ${method} ${describePath(url)} → ${status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`);
     return answer;
   }
 }
@@ -98,8 +102,20 @@ function registryError(body: Buffer): { code?: string; message?: string } | unde
   }
 }
 
+/** The answer's headers in the Headers shape RegistryAnswer has always had (from fetch). */
+function webHeaders(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  return headers;
+}
+
 function networkErrorCode(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timeout';
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError' || error.name === 'HttpStalledError')) return 'timeout';
+  const own = (error as { code?: unknown } | undefined)?.code;
+  if (typeof own === 'string') return own;
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (cause && typeof cause.code === 'string') return cause.code;
   if (cause && typeof cause.message === 'string') return cause.message;

@@ -1,6 +1,7 @@
 import aws4 from 'aws4';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { cancellation, isCancelled, onCancel, remainingMs } from '../run/cancel.js';
 
 /**
  * Requests to COS (or any S3-compatible service) shaped the way Harbor's registry sends them:
@@ -107,19 +108,41 @@ export function createCosSender(connection: CosConnection): CosSender {
   };
 }
 
-function send(signed: SignedRequest, agent: HttpAgent, timeoutMs: number): Promise<CosAnswer> {
+/**
+ * One request on node:http (not fetch: src/net/http-request.ts says why). A cancelled run ends it
+ * with RunCancelledError; one started after the cancel (removing the probe's leftovers) is only
+ * bounded by the time left.
+ */
+function send(signed: SignedRequest, agent: HttpAgent, requestTimeoutMs: number): Promise<CosAnswer> {
   const requester = signed.url.protocol === 'https:' ? httpsRequest : httpRequest;
   const headers = { ...signed.headers };
   if (signed.body === undefined && (signed.method === 'PUT' || signed.method === 'POST')) headers['Content-Length'] = '0';
+  const cleanup = isCancelled();
+  const timeoutMs = cleanup ? Math.min(requestTimeoutMs, remainingMs()) : requestTimeoutMs;
   return new Promise((resolve, reject) => {
+    const stopOnCancel = cleanup
+      ? () => undefined
+      : onCancel((reason) => {
+          reject(reason);
+          outgoing.destroy();
+        });
     const outgoing = requester(signed.url, { method: signed.method, headers, agent, timeout: timeoutMs }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', (error) => reject(asNetworkError(error)));
+      response.on('end', () => {
+        stopOnCancel();
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      response.on('error', (error) => {
+        stopOnCancel();
+        reject(asNetworkError(error));
+      });
     });
     outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    outgoing.on('error', (error) => reject(asNetworkError(error)));
+    outgoing.on('error', (error) => {
+      stopOnCancel();
+      reject(isCancelled() && !cleanup ? cancellation()! : asNetworkError(error));
+    });
     outgoing.end(signed.body);
   });
 }

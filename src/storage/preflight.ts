@@ -1,5 +1,6 @@
 import { classifyEndpointHost } from '../inputs/cos.js';
 import { formatSeconds, log } from '../report/log.js';
+import { cancellableSleep } from '../run/cancel.js';
 import { redact, registerSecret } from '../report/redact.js';
 import {
   diagnoseListingTimeout,
@@ -277,7 +278,7 @@ class PreflightRun {
       if (waited >= this.listWaitMs) {
         throw this.failure(what === 'object' ? 'list probe' : 'list multipart uploads', diagnoseListingTimeout(what, this.listWaitMs));
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.pollIntervalMs, this.listWaitMs - waited)));
+      await cancellableSleep(Math.min(this.pollIntervalMs, this.listWaitMs - waited));
     }
   }
 

@@ -3,6 +3,7 @@ import type { tke } from 'tencentcloud-sdk-nodejs-tke';
 import type { KubeconfigDocument } from '../inputs/kubeconfig.js';
 import { formatSeconds, log } from '../report/log.js';
 import { tkeError, TkeKubeconfigError, UNREACHABLE, type CallContext } from './errors.js';
+import { raceCancellation, RunCancelledError } from '../run/cancel.js';
 import { probeApiServer } from './reachability.js';
 
 type TkeClientInstance = InstanceType<typeof tke.v20180525.Client>;
@@ -34,9 +35,10 @@ interface EndpointState {
 async function endpointState(client: EndpointClient, request: EndpointCheckRequest, context: CallContext): Promise<EndpointState> {
   const words = ACCESS_WORDS[request.endpointAccess];
   try {
-    const response = await client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
+    const response = await raceCancellation(client.DescribeClusterEndpointStatus({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' }));
     return { status: response.Status || undefined, detail: response.ErrorMsg || undefined };
   } catch (error) {
+    if (error instanceof RunCancelledError) throw error;
     const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpointStatus' });
     log.warning(
       `Could not read the state of the ${words.name} API server endpoint of ${request.clusterId} (${reason.code}): ${reason.problem} ` +
@@ -85,7 +87,7 @@ export function proxyVariableFor(server: URL, env: NodeJS.ProcessEnv): string | 
 /** The public endpoint's security policy in words, from DescribeClusterEndpoints. */
 async function externalPolicy(client: EndpointClient, clusterId: string, context: CallContext): Promise<string> {
   try {
-    const endpoints = await client.DescribeClusterEndpoints({ ClusterId: clusterId });
+    const endpoints = await raceCancellation(client.DescribeClusterEndpoints({ ClusterId: clusterId }));
     const cidrs = endpoints.ClusterExternalACL ?? [];
     const group = endpoints.SecurityGroup;
     if (cidrs.length && group) return `this one allows ${cidrs.join(', ')} (ClusterExternalACL) and what security group ${group} admits`;
@@ -93,6 +95,7 @@ async function externalPolicy(client: EndpointClient, clusterId: string, context
     if (group) return `this one allows what security group ${group} admits`;
     return 'this one allows no address at all (its ClusterExternalACL is empty and it has no security group: the default denies everything)';
   } catch (error) {
+    if (error instanceof RunCancelledError) throw error;
     const reason = tkeError(error, { ...context, action: 'DescribeClusterEndpoints' });
     return `its policy could not be read (${reason.code}; grant tke:DescribeClusterEndpoints to see it here)`;
   }
@@ -101,9 +104,10 @@ async function externalPolicy(client: EndpointClient, clusterId: string, context
 /** The private endpoint's subnet and security group, from DescribeClusterEndpoints, when readable. */
 async function intranetPlacement(client: EndpointClient, clusterId: string): Promise<{ subnet?: string; group?: string }> {
   try {
-    const endpoints = await client.DescribeClusterEndpoints({ ClusterId: clusterId });
+    const endpoints = await raceCancellation(client.DescribeClusterEndpoints({ ClusterId: clusterId }));
     return { subnet: endpoints.ClusterIntranetSubnetId || undefined, group: endpoints.IntranetSecurityGroup || undefined };
-  } catch {
+  } catch (error) {
+    if (error instanceof RunCancelledError) throw error;
     return {};
   }
 }
@@ -173,7 +177,7 @@ export async function checkApiServerEndpoint(client: EndpointClient, request: En
     return;
   }
   const origin = server.origin;
-  const probe = await probeApiServer(server);
+  const probe = await raceCancellation(probeApiServer(server));
   if (probe.reachable) {
     if (unusual) log.warning(`${unusual}, yet its API server at ${origin} answered; going on with the kubeconfig.`, 'TKE endpoint');
     else log.info(`The API server at ${origin} answered (TCP and TLS in ${formatSeconds(probe.elapsedMs)}).`);

@@ -3,6 +3,7 @@ import type { tke } from 'tencentcloud-sdk-nodejs-tke';
 import { decodeKubeconfig } from '../inputs/kubeconfig.js';
 import { log } from '../report/log.js';
 import { registerSecret } from '../report/redact.js';
+import { raceCancellation, RunCancelledError } from '../run/cancel.js';
 import { apiRoute } from './api-endpoint.js';
 import { ACCESS_WORDS, checkApiServerEndpoint } from './endpoint-check.js';
 import { tkeError, TkeKubeconfigError, type CallContext } from './errors.js';
@@ -76,9 +77,12 @@ export async function fetchTkeKubeconfig(request: TkeKubeconfigRequest): Promise
 
   let kubeconfig: string | undefined;
   try {
-    const response = await client.DescribeClusterKubeconfig({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' });
+    // The SDK's own HTTP client (node-fetch 2 on node:http/https, in tencentcloud-sdk-nodejs-common's
+    // common/http/fetch.js) takes no AbortSignal: a cancel stops the wait, and the exit the request.
+    const response = await raceCancellation(client.DescribeClusterKubeconfig({ ClusterId: request.clusterId, IsExtranet: request.endpointAccess === 'internet' }));
     kubeconfig = response.Kubeconfig;
   } catch (error) {
+    if (error instanceof RunCancelledError) throw error;
     throw tkeError(error, context);
   }
   if (!kubeconfig?.trim()) {

@@ -1,15 +1,17 @@
 /**
  * HTTP downloads for the installer: streamed to disk with the SHA-256 computed on the way, so a
  * 60 MB archive is read once; transient failures (connection reset, stalls, 5xx) retried with
- * exponential backoff; a 404 fails at once with the URL.
+ * exponential backoff; a 404 fails at once with the URL. On node:http (src/net/http-request.ts
+ * says why not fetch); a cancelled run stops the download and its retries.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { HttpStalledError, sendHttp } from '../net/http-request.js';
 import { formatSeconds, log } from '../report/log.js';
+import { cancellableSleep, RunCancelledError } from '../run/cancel.js';
 
 export interface RetryPolicy {
   /** Tries in all, the first one included. */
@@ -47,13 +49,12 @@ const LOCAL_ERROR_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'ENOENT
 
 /** Downloads `url` to `file`, returning the SHA-256 of exactly the bytes written. */
 export async function downloadToFile(url: string, file: string, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<DownloadedFile> {
-  return withRetries(url, policy, async (body, keepAlive) => {
+  return withRetries(url, policy, async (body) => {
     const hash = createHash('sha256');
     let bytes = 0;
     // A second 'data' listener beside the pipe to the file, rather than a Transform stage between
     // them: each chunk is hashed exactly once, in order, with no extra stream hop.
     body.on('data', (chunk: Buffer) => {
-      keepAlive();
       hash.update(chunk);
       bytes += chunk.length;
     });
@@ -69,11 +70,10 @@ export async function downloadToFile(url: string, file: string, policy: RetryPol
 
 /** A small text file (checksum, version pointer): refuses bodies over `maxBytes`. */
 export async function fetchText(url: string, policy: RetryPolicy = DEFAULT_RETRY_POLICY, maxBytes = 64 * 1024): Promise<string> {
-  return withRetries(url, policy, async (body, keepAlive) => {
+  return withRetries(url, policy, async (body) => {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {
-      keepAlive();
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
         body.destroy();
@@ -85,7 +85,7 @@ export async function fetchText(url: string, policy: RetryPolicy = DEFAULT_RETRY
   });
 }
 
-type BodyConsumer<T> = (body: Readable, keepAlive: () => void) => Promise<T>;
+type BodyConsumer<T> = (body: Readable) => Promise<T>;
 
 async function withRetries<T>(url: string, policy: RetryPolicy, consume: BodyConsumer<T>): Promise<T> {
   const attempts = Math.max(1, policy.attempts);
@@ -93,6 +93,7 @@ async function withRetries<T>(url: string, policy: RetryPolicy, consume: BodyCon
     try {
       return await fetchOnce(url, policy, consume);
     } catch (error) {
+      if (error instanceof RunCancelledError) throw error;
       const failure = asDownloadError(error, url);
       if (!failure.transient) throw failure;
       if (attempt >= attempts) {
@@ -100,51 +101,24 @@ async function withRetries<T>(url: string, policy: RetryPolicy, consume: BodyCon
       }
       const delayMs = policy.baseDelayMs * 2 ** (attempt - 1);
       log.info(`${failure.message}; retrying in ${formatSeconds(delayMs)} (attempt ${attempt + 1} of ${attempts})`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await cancellableSleep(delayMs);
     }
   }
 }
 
 async function fetchOnce<T>(url: string, policy: RetryPolicy, consume: BodyConsumer<T>): Promise<T> {
-  const controller = new AbortController();
-  // One coarse timer per download rather than re-arming a timeout for every 64 KB chunk.
-  let lastActivity = performance.now();
-  const keepAlive = (): void => {
-    lastActivity = performance.now();
-  };
-  const idleTimer = setInterval(
-    () => {
-      if (performance.now() - lastActivity > policy.idleTimeoutMs) controller.abort(new StalledError(policy.idleTimeoutMs));
-    },
-    Math.max(10, Math.min(1000, policy.idleTimeoutMs / 4)),
-  );
-  try {
-    const response = await fetch(url, { signal: controller.signal, redirect: 'follow', headers: { 'user-agent': USER_AGENT } });
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      const transient = TRANSIENT_STATUSES.has(response.status) || response.status >= 500;
-      throw new DownloadError(`${url} answered HTTP ${response.status} ${response.statusText}`.trimEnd(), url, response.status, transient);
-    }
-    if (!response.body) throw new DownloadError(`${url} answered HTTP ${response.status} with no body`, url, response.status, true);
-    return await consume(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), keepAlive);
-  } catch (error) {
-    // An abort surfaces as a generic AbortError: report the stall that caused it.
-    if (controller.signal.aborted && controller.signal.reason instanceof StalledError) throw controller.signal.reason;
-    throw error;
-  } finally {
-    clearInterval(idleTimer);
+  const answer = await sendHttp(new URL(url), { headers: { 'user-agent': USER_AGENT }, idleTimeoutMs: policy.idleTimeoutMs, maxRedirects: 10 });
+  if (answer.status < 200 || answer.status > 299) {
+    answer.body.resume();
+    const transient = TRANSIENT_STATUSES.has(answer.status) || answer.status >= 500;
+    throw new DownloadError(`${url} answered HTTP ${answer.status} ${answer.statusText}`.trimEnd(), url, answer.status, transient);
   }
-}
-
-class StalledError extends Error {
-  constructor(idleMs: number) {
-    super(`no data for ${formatSeconds(idleMs)}`);
-  }
+  return consume(answer.body);
 }
 
 function asDownloadError(error: unknown, url: string): DownloadError {
   if (error instanceof DownloadError) return error;
-  if (error instanceof StalledError) return new DownloadError(`${url}: ${error.message}`, url, undefined, true);
+  if (error instanceof HttpStalledError) return new DownloadError(`${url}: no data for ${formatSeconds(error.idleMs)}`, url, undefined, true);
   const code = errorCode(error);
   if (code && LOCAL_ERROR_CODES.has(code) && (error as { syscall?: string }).syscall) {
     return new DownloadError(`could not write the download of ${url}: ${(error as Error).message}`, url, undefined, false);
@@ -152,7 +126,7 @@ function asDownloadError(error: unknown, url: string): DownloadError {
   return new DownloadError(`${url}: connection failed (${describeNetworkError(error)})`, url, undefined, true);
 }
 
-/** fetch wraps the socket error (ECONNRESET, ETIMEDOUT, …) in `cause`, sometimes twice. */
+/** The socket error's code (ECONNRESET, ETIMEDOUT, …), on the error or, wrapped, in its `cause`. */
 function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
     const code = (current as { code?: unknown }).code;

@@ -1,11 +1,14 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { redact } from '../report/redact.js';
 import { formatSeconds, inGroup, log } from '../report/log.js';
+import { cancellation, isCancelled, onCancel, remainingMs, TOOL_GRACE_MS } from '../run/cancel.js';
 
 /**
  * The one way this action runs helm, kubectl and docker: the command line and its output are
  * redacted, timed and logged (in a collapsible group when asked), and a failure carries the
- * redacted tail of stderr.
+ * redacted tail of stderr. It also carries the run's cancellation (src/run/cancel.ts): a cancelled
+ * run starts no new process, and each running one gets SIGINT (the runner signals node alone),
+ * then SIGKILL after its grace, and its caller gets RunCancelledError.
  */
 export interface ToolRunOptions {
   /** Title of a collapsible log group for this call; without it the output is logged inline. */
@@ -25,6 +28,13 @@ export interface ToolRunOptions {
   rawStdout?: boolean;
   /** Stop the process (SIGTERM, then SIGKILL) after this long and throw ToolTimeoutError. */
   timeoutMs?: number;
+  /**
+   * After the run was cancelled, run anyway, bounded by the time left before the action must end:
+   * for cleanup that must still reach the cluster (the release state for the summary, a lock).
+   */
+  evenIfCancelled?: boolean;
+  /** How long the process may take to end after the SIGINT of a cancel before it is killed. */
+  cancelGraceMs?: number;
 }
 
 export interface ToolRunResult {
@@ -70,16 +80,20 @@ function quoteArg(arg: string): string {
 export async function runTool(toolPath: string, args: string[], options: ToolRunOptions = {}): Promise<ToolRunResult> {
   const toolName = toolPath.split(/[\\/]/).pop() ?? toolPath;
   const commandLine = redact([toolName, ...args].map(quoteArg).join(' '));
+  if (isCancelled() && !options.evenIfCancelled) throw cancellation()!;
   const body = async (): Promise<ToolRunResult> => {
     log.info(`$ ${commandLine}`);
     const started = performance.now();
-    const output = await collect(toolPath, toolName, args, options);
+    const cancelledBefore = isCancelled();
+    const output = await collect(toolPath, toolName, args, cancelledBefore ? { ...options, timeoutMs: Math.min(options.timeoutMs ?? Infinity, remainingMs()) } : options);
     const durationMs = performance.now() - started;
     const stdout = options.rawStdout ? output.stdout : redact(output.stdout);
     const stderr = redact(output.stderr);
     if (!options.quietStdout && !options.rawStdout && stdout.trim()) log.info(stdout.trimEnd());
     if (stderr.trim()) log.info(stderr.trimEnd());
-    log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)})`);
+    log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)}${output.stoppedByCancel ? ', stopped by the cancel' : ''})`);
+    // Whatever it answered, a process the cancel stopped has no answer its caller should act on.
+    if (output.stoppedByCancel) throw cancellation()!;
     if (output.timedOut) throw new ToolTimeoutError(toolName, options.timeoutMs!, stderr, commandLine);
     const accepted = [0, ...(options.acceptExitCodes ?? [])];
     if (!accepted.includes(output.exitCode)) throw new ToolError(toolName, output.exitCode, stderr, commandLine);
@@ -91,8 +105,31 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
 /** Grace between SIGTERM and SIGKILL for a process stopped at its timeout. */
 const KILL_GRACE_MS = 5000;
 
+/**
+ * Passes the run's cancel on to `child`: SIGINT, as a terminal's Ctrl-C would (helm marks its
+ * release failed and rolls back on it), then SIGKILL after `graceMs`. Returns the unregistering
+ * function, to call once the child has ended.
+ */
+function forwardCancel(child: ChildProcess, graceMs: number, onStopped: () => void): () => void {
+  let killer: NodeJS.Timeout | undefined;
+  const unregister = onCancel(() => {
+    onStopped();
+    child.kill('SIGINT');
+    killer = setTimeout(() => child.kill('SIGKILL'), Math.min(graceMs, remainingMs()));
+  });
+  return () => {
+    unregister();
+    clearTimeout(killer);
+  };
+}
+
 /** Runs the process to its end (or its timeout), collecting stdout and stderr. */
-function collect(toolPath: string, toolName: string, args: string[], options: ToolRunOptions): Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean }> {
+function collect(
+  toolPath: string,
+  toolName: string,
+  args: string[],
+  options: ToolRunOptions,
+): Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean; stoppedByCancel: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(toolPath, args, { cwd: options.cwd, env: options.env ? { ...process.env, ...options.env } : process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
@@ -109,9 +146,13 @@ function collect(toolPath: string, toolName: string, args: string[], options: To
             child.kill('SIGTERM');
             killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
           }, options.timeoutMs);
+    let stoppedByCancel = false;
+    // A cleanup call started after the cancel is bounded by its timeout, not stopped by the cancel.
+    const stopForwarding = isCancelled() ? () => undefined : forwardCancel(child, options.cancelGraceMs ?? TOOL_GRACE_MS, () => (stoppedByCancel = true));
     const settle = () => {
       clearTimeout(timer);
       clearTimeout(killer);
+      stopForwarding();
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
       settle();
@@ -119,7 +160,7 @@ function collect(toolPath: string, toolName: string, args: string[], options: To
     });
     child.on('close', (code, signal) => {
       settle();
-      resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut });
+      resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut, stoppedByCancel });
     });
     // A process that exits without reading its stdin closes the pipe: that is no error of ours.
     child.stdin.on('error', () => undefined);
@@ -138,15 +179,17 @@ export interface StreamingTool {
  * stderr is kept for the caller's error message. Logged like any other call.
  */
 export function startTool(toolPath: string, args: string[], onStdout: (chunk: string) => void, options: { env?: Record<string, string> } = {}): StreamingTool & { stderr: () => string } {
+  if (isCancelled()) throw cancellation()!;
   const toolName = toolPath.split(/[\\/]/).pop() ?? toolPath;
   log.info(`$ ${redact([toolName, ...args].map(quoteArg).join(' '))} (in the background)`);
   const child = spawn(toolPath, args, { env: options.env ? { ...process.env, ...options.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', onStdout);
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const stopForwarding = forwardCancel(child, TOOL_GRACE_MS, () => undefined);
   const exited = new Promise<number>((resolve) => {
     child.on('error', () => resolve(127));
     child.on('close', (code) => resolve(code ?? 1));
-  });
+  }).finally(stopForwarding);
   return { exited, stop: () => child.kill('SIGTERM'), stderr: () => redact(stderr) };
 }

@@ -68,6 +68,8 @@ export interface KubeSim {
   /** Non-GET, non-dryRun requests that changed the store. */
   writes(): JournalEntry[];
   injectRequestFault(fault: RequestFault): void;
+  /** Changes podReadyDelayMs from now on, e.g. a slow rollout for one run (a cancelled one) and fast ones after. */
+  setPodReadyDelay(ms: number): void;
   clearRequestFaults(): void;
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
   list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
@@ -152,6 +154,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     writes: () => journal.filter((e) => e.method !== 'GET' && !e.dryRun && e.changedState),
     injectRequestFault: (fault) => faults.add(fault),
     clearRequestFaults: () => faults.clear(),
+    setPodReadyDelay: (ms) => {
+      controllers.pods.readyDelayMs = ms;
+    },
     get: (apiVersion, kind, namespace, name) => store.get(typeOf(apiVersion, kind), namespace, name),
     list: (apiVersion, kind, namespace) => store.list(typeOf(apiVersion, kind), namespace),
     put: (object) => {

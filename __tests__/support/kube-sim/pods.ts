@@ -66,7 +66,8 @@ export class PodSimulator {
 
   constructor(
     private readonly recorder: EventRecorder,
-    private readonly readyDelayMs: number,
+    /** Changed by setPodReadyDelay: every pod compares its age with the delay in force. */
+    public readyDelayMs: number,
   ) {}
 
   forget(uid: string): void {
