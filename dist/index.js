@@ -67302,668 +67302,6 @@ function listObjects(manifests) {
     return objects;
 }
 
-;// CONCATENATED MODULE: ./src/values/names.ts
-/**
- * Names of the objects the chart and this action create, derived from the release the way the
- * chart derives them, so that values, created objects and diagnostics agree.
- */
-/** The chart's `harbor.fullname`: the release name if it contains "harbor", else `<release>-harbor`. */
-function chartFullname(release) {
-    return release.includes('harbor') ? release : `${release}-harbor`;
-}
-function secretNames(release) {
-    const base = `${chartFullname(release)}-tke`;
-    return {
-        s3: `${base}-s3`,
-        database: `${base}-database`,
-        redis: `${base}-redis`,
-        admin: `${base}-admin`,
-        secretKey: `${base}-secret-key`,
-        core: `${base}-core`,
-        xsrf: `${base}-xsrf`,
-        jobservice: `${base}-jobservice`,
-        registry: `${base}-registry`,
-        registryCredentials: `${base}-registry-credentials`,
-        tokenCertificate: `${base}-token`,
-    };
-}
-/** The CFS PersistentVolumes (cluster-scoped: the namespace keeps them apart) and their claims. */
-function cfsVolumeNames(config) {
-    const fullname = chartFullname(config.release);
-    return {
-        jobservice: { volume: `${config.namespace}-${fullname}-jobservice-cfs`, claim: `${fullname}-jobservice-cfs`, subPath: 'jobservice' },
-        registry: { volume: `${config.namespace}-${fullname}-registry-cfs`, claim: `${fullname}-registry-cfs`, subPath: 'registry' },
-    };
-}
-/** The Service in front of Harbor (nginx) that a VirtualService routes to. */
-function frontServiceName() {
-    return 'harbor';
-}
-
-;// CONCATENATED MODULE: ./src/kube/manifests.ts
-
-function labels(config) {
-    return { 'app.kubernetes.io/managed-by': 'harbor-tke-action', release: config.release };
-}
-/** The seed article's NFS appendix: a Retain, ReadWriteMany volume bound to its claim by name. */
-function cfsObjects(config) {
-    if (!config.cfs)
-        return [];
-    const names = cfsVolumeNames(config);
-    const wanted = [
-        ...(config.jobserviceClaim ? [] : [names.jobservice]),
-        ...(config.storage.type === 'filesystem' && !config.storage.existingClaim ? [names.registry] : []),
-    ];
-    const cfs = config.cfs;
-    return wanted.flatMap((volume) => [
-        {
-            apiVersion: 'v1',
-            kind: 'PersistentVolume',
-            metadata: { name: volume.volume, labels: labels(config) },
-            spec: {
-                accessModes: ['ReadWriteMany'],
-                capacity: { storage: cfs.size },
-                nfs: { server: cfs.server, path: `${cfs.path === '/' ? '' : cfs.path}/${volume.subPath}` },
-                persistentVolumeReclaimPolicy: 'Retain',
-                storageClassName: '',
-                volumeMode: 'Filesystem',
-            },
-        },
-        {
-            apiVersion: 'v1',
-            kind: 'PersistentVolumeClaim',
-            metadata: { name: volume.claim, namespace: config.namespace, labels: labels(config) },
-            spec: {
-                accessModes: ['ReadWriteMany'],
-                resources: { requests: { storage: cfs.size } },
-                storageClassName: '',
-                volumeMode: 'Filesystem',
-                volumeName: volume.volume,
-            },
-        },
-    ]);
-}
-/** The front Service's name as the chart will create it (expose.<type>.name, default "harbor"). */
-function frontServiceFromValues(values, exposeType) {
-    const expose = values.expose;
-    const name = expose?.[exposeType]?.name;
-    return typeof name === 'string' && name ? name : 'harbor';
-}
-/** As in the seed article: the external host, through the gateway, to the front Service on port 80. */
-function virtualService(config, values) {
-    const gateway = config.expose.gateway;
-    if (!gateway || config.expose.type === 'route')
-        return [];
-    return [
-        {
-            apiVersion: 'networking.istio.io/v1beta1',
-            kind: 'VirtualService',
-            metadata: { name: config.externalHost.replace(/\./g, '-'), namespace: config.namespace, labels: labels(config) },
-            spec: {
-                gateways: [`${gateway.namespace}/${gateway.name}`],
-                hosts: [config.externalHost],
-                http: [{ route: [{ destination: { host: frontServiceFromValues(values, config.expose.type), port: { number: 80 } } }] }],
-            },
-        },
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/drift/merge-keys.ts
-/**
- * How the API server identifies the items of a list: the `+listType=map` / `+listMapKey` markers
- * (and `patchMergeKey` tags) of k8s.io/api core/v1 types.go, for the lists the Harbor charts and
- * this action write. A list with keys is compared item by item, matched on those keys, the way
- * server-side apply and strategic merge patch merge it; any other list is atomic and compared
- * position by position. Matching by a guessed key breaks on the real charts: 1.19's registryctl
- * mounts the volume `registry-config` twice (two subPaths), and only `mountPath` tells them apart.
- */
-const BY_NAME = { fields: ['name'] };
-const WITH_PROTOCOL = { protocol: 'TCP' };
-/** core/v1 Container (and EphemeralContainer): Ports, Env, VolumeMounts, VolumeDevices; EnvFrom and ResizePolicy are atomic. */
-const CONTAINER_LISTS = {
-    ports: { fields: ['containerPort', 'protocol'], defaults: WITH_PROTOCOL },
-    env: BY_NAME,
-    volumeMounts: { fields: ['mountPath'] },
-    volumeDevices: { fields: ['devicePath'] },
-};
-/** core/v1 PodSpec; Tolerations are atomic. */
-const POD_SPEC_LISTS = {
-    containers: BY_NAME,
-    initContainers: BY_NAME,
-    ephemeralContainers: BY_NAME,
-    volumes: BY_NAME,
-    imagePullSecrets: BY_NAME,
-    hostAliases: { fields: ['ip'] },
-    topologySpreadConstraints: { fields: ['topologyKey', 'whenUnsatisfiable'] },
-    schedulingGates: BY_NAME,
-    resourceClaims: BY_NAME,
-};
-const CONTAINER_FIELDS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-/** Where each kind keeps its pod spec. */
-const POD_SPEC_AT = {
-    Pod: ['spec'],
-    Deployment: ['spec', 'template', 'spec'],
-    ReplicaSet: ['spec', 'template', 'spec'],
-    StatefulSet: ['spec', 'template', 'spec'],
-    DaemonSet: ['spec', 'template', 'spec'],
-    Job: ['spec', 'template', 'spec'],
-    CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
-function startsWith(path, prefix) {
-    return prefix.every((field, index) => path[index] === field);
-}
-/**
- * The keys of the list at `fields` (the field names from the object's root, list positions left
- * out) in an object of `kind`, or undefined for an atomic list.
- */
-function listKeysAt(kind, fields) {
-    if (fields.length === 2 && fields[0] === 'metadata' && fields[1] === 'ownerReferences')
-        return { fields: ['uid'] };
-    if (kind === 'Service' && fields.length === 2 && fields[0] === 'spec' && fields[1] === 'ports')
-        return { fields: ['port', 'protocol'], defaults: WITH_PROTOCOL };
-    if (kind === 'ServiceAccount' && fields.length === 1 && fields[0] === 'secrets')
-        return BY_NAME;
-    const podSpec = POD_SPEC_AT[kind];
-    if (!podSpec || !startsWith(fields, podSpec))
-        return undefined;
-    const rest = fields.slice(podSpec.length);
-    if (rest.length === 1)
-        return POD_SPEC_LISTS[rest[0]];
-    if (rest.length === 2 && CONTAINER_FIELDS.has(rest[0]))
-        return CONTAINER_LISTS[rest[1]];
-    return undefined;
-}
-/** An item's identity in its list: its key fields joined ("8080/TCP", "/etc/registry/config.yml"), or its position. */
-function listItemKey(keys, item, index) {
-    if (!keys || item === null || typeof item !== 'object' || Array.isArray(item))
-        return String(index);
-    const record = item;
-    const parts = keys.fields.map((field) => record[field] ?? keys.defaults?.[field]);
-    if (parts.some((part) => part === undefined || part === null))
-        return String(index);
-    return parts.map(String).join('/');
-}
-
-;// CONCATENATED MODULE: ./src/drift/compare.ts
-
-
-function compare_isMap(value) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-function child(position, field) {
-    return { kind: position.kind, fields: [...position.fields, field] };
-}
-function listKeyer(position) {
-    const keys = position.kind ? listKeysAt(position.kind, position.fields) : undefined;
-    return (item, index) => listItemKey(keys, item, index);
-}
-/** Fields named like credentials: an old value is no registered secret, so the name decides. */
-const SECRET_FIELD = /(password|passwd|secret|token|accesskey|secretkey|htpasswd|\.key)$/i;
-function holdsSecret(value) {
-    return typeof value === 'string' && (0,redact/* redact */.E$)(value) !== value;
-}
-function isSecretPath(path) {
-    return SECRET_FIELD.test(path) || /^(data|stringData)\./.test(path);
-}
-/** Numbers and numeric strings compare equal ("5432" in a manifest, 5432 from the API). */
-function sameScalar(a, b) {
-    if (a === b)
-        return true;
-    if ((typeof a === 'number' || typeof a === 'string') && (typeof b === 'number' || typeof b === 'string'))
-        return String(a) === String(b);
-    return false;
-}
-/**
- * Differences where `live` lacks or changes something `declared` states. `kind`: the Kubernetes
- * kind of the objects compared (their lists are matched by the API's merge keys); none for values.
- */
-function declaredDifferences(declared, live, kind, ignored = new Set()) {
-    return differencesAt(declared, live, '', { kind, fields: [] }, ignored);
-}
-function differencesAt(declared, live, path, position, ignored) {
-    if (ignored.has(path))
-        return [];
-    if (compare_isMap(declared)) {
-        if (!compare_isMap(live))
-            return [{ path: path || '(object)', declared: '(map)', live: live === undefined ? undefined : '(not a map)', secret: false }];
-        return Object.entries(declared).flatMap(([key, value]) => differencesAt(value, live[key], path ? `${path}.${key}` : key, child(position, key), ignored));
-    }
-    if (Array.isArray(declared)) {
-        if (!Array.isArray(live))
-            return [{ path, declared: `(list of ${declared.length})`, live: live === undefined ? undefined : '(not a list)', secret: false }];
-        const keyOf = listKeyer(position);
-        const liveByKey = new Map(live.map((item, index) => [keyOf(item, index), item]));
-        return declared.flatMap((item, index) => {
-            const key = keyOf(item, index);
-            return differencesAt(item, liveByKey.get(key), `${path}[${key}]`, position, ignored);
-        });
-    }
-    if (declared === null || declared === undefined)
-        return [];
-    if (sameScalar(declared, live))
-        return [];
-    return [{ path, declared, live, secret: isSecretPath(path) || holdsSecret(declared) || holdsSecret(live) }];
-}
-/** Every leaf path of a tree, list items by their merge keys (for a Kubernetes object of `kind`) or position. */
-function leafPathsByKey(tree, kind) {
-    const found = new Map();
-    const walk = (node, at, position) => {
-        if (compare_isMap(node))
-            for (const [key, value] of Object.entries(node))
-                walk(value, at ? `${at}.${key}` : key, child(position, key));
-        else if (Array.isArray(node)) {
-            const keyOf = listKeyer(position);
-            node.forEach((item, index) => walk(item, `${at}[${keyOf(item, index)}]`, position));
-        }
-        else
-            found.set(at, node);
-    };
-    walk(tree, '', { kind, fields: [] });
-    return found;
-}
-/**
- * The paths that differ between two renders of the same inputs: the chart's random fields (a
- * generated password, a certificate), which no deploy can keep equal and drift detection skips.
- */
-function randomPaths(first, second, kind) {
-    const a = leafPathsByKey(first, kind);
-    const b = leafPathsByKey(second, kind);
-    const differing = new Set();
-    for (const [path, value] of a)
-        if (!sameScalar(value, b.get(path)))
-            differing.add(path);
-    for (const path of b.keys())
-        if (!a.has(path))
-            differing.add(path);
-    return differing;
-}
-/** A difference as a line of the report: values shown unless a secret is involved. */
-function describeDifference(difference) {
-    if (difference.secret)
-        return `${difference.path}: differs (secret: value not shown)`;
-    const show = (value) => (value === undefined ? 'absent' : JSON.stringify(value));
-    return `${difference.path}: declared ${show(difference.declared)}, live ${show(difference.live)}`;
-}
-
-;// CONCATENATED MODULE: ./src/drift/detect.ts
-
-
-
-
-
-
-
-
-
-function objectKey(object) {
-    return `${object.kind}/${object.metadata.name}`;
-}
-function parseManifests(text) {
-    return yaml.loadAll(text).filter((object) => !!object && typeof object === 'object' && !!object.kind);
-}
-/** Symmetric comparison of two values trees, leaf by leaf. */
-function valueDifferences(declared, live) {
-    const a = leafPathsByKey(declared);
-    const b = leafPathsByKey(live);
-    const lines = [];
-    for (const [path, value] of a) {
-        if (!b.has(path))
-            lines.push(isSecretPath(path) ? `${path}: added (secret)` : `${path}: added ${JSON.stringify(value)}`);
-        else if (String(b.get(path)) !== String(value))
-            lines.push(describeDifference({ path, declared: value, live: b.get(path), secret: isSecretPath(path) }));
-    }
-    for (const path of b.keys())
-        if (!a.has(path))
-            lines.push(`${path}: removed`);
-    return lines;
-}
-/**
- * The declared manifests, rendered as an upgrade renders them: the chart's lookups answered by the
- * cluster (`--dry-run=server`), so what a chart reads there (the Redis password 1.19 copies into
- * ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered twice: what still differs
- * between the two renders is the chart's randomness.
- */
-/**
- * The Secrets the Harbor charts look up (docs/values.md): the action's Redis Secret, and the
- * chart's own core, jobservice, registry and database Secrets (1.14+). Read ahead, side by side.
- */
-function lookedUpSecrets(config, harbor) {
-    const fullname = chartFullname(config.release);
-    const names = [...harbor.secrets.map((secret) => secret.name), ...['core', 'jobservice', 'registry', 'database'].map((part) => `${fullname}-${part}`)];
-    return names.map((name) => `/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/${encodeURIComponent(name)}`);
-}
-async function declaredManifests(config, harbor, sources, directory) {
-    const { helm, kubectl } = sources;
-    // Through the API client's warm connections when it speaks the kubeconfig: helm's reads, passed
-    // on and kept, cost a round trip each once for both renders (objects are validated by the upgrade).
-    const standIn = kubectl.api ? await startLookupStandIn(config.namespace, { cluster: kubectl.api, prefetch: lookedUpSecrets(config, harbor) }, directory) : undefined;
-    const cluster = standIn ? { kubeconfig: standIn.kubeconfig, openApi: false } : { kubeconfig: helm.access.kubeconfig, context: helm.access.context, openApi: true };
-    const render = (name) => templateChart({
-        helmPath: helm.path,
-        release: config.release,
-        namespace: config.namespace,
-        chartPath: sources.chart.path,
-        valuesFiles: [sources.valuesFile],
-        outputFile: (0,external_node_path_namespaceObject.join)(directory, name),
-        isUpgrade: true,
-        cluster,
-    });
-    let first;
-    let second;
-    try {
-        [first, second] = await Promise.all([render('declared-manifests.yaml'), render('declared-manifests-again.yaml')]);
-    }
-    finally {
-        if (standIn)
-            log/* log */.Rm.info(`The renders read ${standIn.reads().fromCluster} document(s) from the API server for ${standIn.reads().answered} read(s)`);
-        await standIn?.close();
-    }
-    const firstObjects = parseManifests(first.manifests);
-    const secondObjects = new Map(parseManifests(second.manifests).map((o) => [objectKey(o), o]));
-    const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)), o.kind)]));
-    return { objects: firstObjects, random };
-}
-/** The live counterparts of the declared objects, read together (a file of them for kubectl). */
-function liveObjects(kubectl, objects, namespace, directory) {
-    const refs = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? namespace, name: o.metadata.name }));
-    return kubectl.getObjects(refs, () => {
-        const file = (0,external_node_path_namespaceObject.join)(directory, 'declared-objects.yaml');
-        // Identities only: the file tells kubectl what to read, and holds no secret.
-        (0,external_node_fs_namespaceObject.writeFileSync)(file, refs.map((ref) => yaml.dump({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })).join('---\n'), { mode: 0o600 });
-        return file;
-    });
-}
-async function managedSecretDrift(kubectl, namespace, secrets) {
-    const lines = [];
-    const found = await Promise.all(secrets.map((secret) => kubectl.get('secret', secret.name, namespace, { rawStdout: true })));
-    for (const [index, secret] of secrets.entries()) {
-        const live = found[index];
-        if (!live) {
-            lines.push(`Secret ${secret.name}: missing`);
-            continue;
-        }
-        if (secret.generated)
-            continue;
-        const differing = Object.entries(secret.data)
-            .filter(([key, source]) => source.from === 'input' && Buffer.from(live.data?.[key] ?? '', 'base64').toString() !== (source.value ?? ''))
-            .map(([key, source]) => `${key} (input ${source.from === 'input' ? source.input : ''})`);
-        if (differing.length > 0)
-            lines.push(`Secret ${secret.name}: ${differing.join(', ')} differ from the inputs (values not shown)`);
-    }
-    return lines;
-}
-/**
- * `release`: the release's latest revision when the caller has read it already (deploy has), so
- * it is not read twice.
- */
-async function detectDrift(config, harbor, sources, directory, known) {
-    const { helm, kubectl } = sources;
-    return (0,log/* inGroup */.HB)('Drift: declared vs release vs cluster', async () => {
-        const release = known ? known.release : await helm.status(config.release, config.namespace);
-        if (!release) {
-            log/* log */.Rm.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
-            return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
-        }
-        // Every read that does not wait for another, side by side.
-        const [storedValues, storedManifest, declared, secrets] = await Promise.all([
-            helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true }),
-            helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }),
-            declaredManifests(config, harbor, sources, directory),
-            managedSecretDrift(kubectl, config.namespace, harbor.secrets),
-        ]);
-        const values = valueDifferences(harbor.values, JSON.parse(storedValues.stdout || '{}') ?? {});
-        const stored = parseManifests(storedManifest.stdout);
-        const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
-        const manifest = [];
-        for (const object of declared.objects) {
-            const key = objectKey(object);
-            const previous = storedByKey.get(key);
-            if (!previous)
-                manifest.push({ object: key, change: 'added', differences: [] });
-            else {
-                const ignored = declared.random.get(key);
-                const differences = [...declaredDifferences(object, previous, object.kind, ignored), ...declaredDifferences(previous, object, object.kind, ignored).filter((d) => d.live === undefined)];
-                if (differences.length > 0)
-                    manifest.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
-            }
-        }
-        for (const key of storedByKey.keys())
-            if (!declared.objects.some((o) => objectKey(o) === key))
-                manifest.push({ object: key, change: 'removed', differences: [] });
-        const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
-        const live = await liveObjects(kubectl, [...declared.objects, ...extras], config.namespace, directory);
-        const liveDrift = [];
-        for (const object of [...declared.objects, ...extras]) {
-            const key = objectKey(object);
-            const current = live.get(key);
-            if (!current) {
-                liveDrift.push({ object: key, change: 'missing', differences: [] });
-                continue;
-            }
-            const differences = declaredDifferences(object, current, object.kind, declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
-            if (differences.length > 0)
-                liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
-        }
-        const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
-        log/* log */.Rm.info(drifted
-            ? `Drift: ${values.length} value(s), ${manifest.length} manifest object(s), ${liveDrift.length} live object(s), ${secrets.length} Secret(s) differ; release status ${release.status}`
-            : `In sync: revision ${release.revision} (${release.status}) matches the inputs, and the live objects match it`);
-        return { release: 'present', status: release.status, revision: release.revision, values, manifest, live: liveDrift, secrets, drifted };
-    });
-}
-/** The report as text: the diff file, and the summary's body. */
-function driftText(report) {
-    if (report.release === 'absent')
-        return 'The release does not exist yet: deploy installs it.\n';
-    const lines = [`release revision ${report.revision}, status ${report.status}`];
-    const section = (title, entries) => {
-        if (entries.length === 0)
-            return;
-        lines.push('', `## ${title}`, ...entries);
-    };
-    section('values (declared vs helm get values)', report.values);
-    section('manifests (declared vs helm get manifest)', report.manifest.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
-    section('live objects (declared vs the cluster)', report.live.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
-    section('Secrets made from inputs', report.secrets);
-    if (!report.drifted)
-        lines.push('', 'No drift.');
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/helm/secret-placements.ts
-
-
-/**
- * Finds every place a rendered chart copied one of the given Secret values to. The Harbor charts
- * read the Redis Secret with `lookup` and write the password into ConfigMaps (core, jobservice,
- * registry): anyone who may read ConfigMaps there may read it, and reports must hide those keys.
- */
-function secretPlacements(manifests, values) {
-    const placements = [];
-    const wanted = values.map((value) => ({ ...value, forms: value.forms.filter((form) => form.length >= 4) })).filter((value) => value.forms.length > 0);
-    if (wanted.length === 0)
-        return placements;
-    const check = (kind, name, field, text) => {
-        for (const value of wanted) {
-            if (kind === 'Secret' && name === value.secret)
-                continue;
-            if (value.forms.some((form) => text.includes(form)))
-                placements.push({ kind, name, field, secret: value.secret, key: value.key });
-        }
-    };
-    loadAll(manifests, (document) => {
-        if (!document || typeof document !== 'object')
-            return;
-        const object = document;
-        const kind = object.kind ?? '';
-        const name = object.metadata?.name ?? '';
-        if (kind === 'ConfigMap' || kind === 'Secret') {
-            for (const [field, raw] of Object.entries((object.data ?? {}))) {
-                if (typeof raw !== 'string')
-                    continue;
-                check(kind, name, field, kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
-            }
-            for (const [field, raw] of Object.entries((object.stringData ?? {})))
-                if (typeof raw === 'string')
-                    check(kind, name, field, raw);
-            return;
-        }
-        walk(object, '', (path, text) => check(kind, name, path, text));
-    });
-    return placements;
-}
-function walk(node, path, visit) {
-    if (typeof node === 'string')
-        visit(path, node);
-    else if (Array.isArray(node))
-        node.forEach((item, index) => walk(item, `${path}[${index}]`, visit));
-    else if (node && typeof node === 'object')
-        for (const [key, value] of Object.entries(node))
-            walk(value, path ? `${path}.${key}` : key, visit);
-}
-/** The values the action was given for its Secrets, in the forms the charts write them (as is, or URL-escaped by `urlquery`). */
-function inputSecretValues(secrets) {
-    return secrets.flatMap((secret) => Object.entries(secret.data).flatMap(([key, source]) => {
-        if (source.from !== 'input' || !source.value)
-            return [];
-        const escaped = (0,redact/* goQueryEscape */.K3)(source.value);
-        return [{ secret: secret.name, key, forms: [...new Set([source.value, escaped, escaped.replace(/\+/g, '%20')])] }];
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/helm/helm.ts
-
-
-/** Statuses a release is left in when the helm that held it was killed (a cancelled workflow run). */
-const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'];
-/**
- * `helm upgrade --install` flags for the Helm major in use. Helm 4 renamed --atomic to
- * --rollback-on-failure and made --wait take a strategy (without it, Helm 4 waits only for hooks);
- * --server-side=auto keeps the apply method a release was made with, so a release installed by
- * Helm 3 (client-side) is not switched under it.
- */
-function upgradeArgs(major, settings) {
-    const args = ['upgrade', '--install', settings.release, settings.chartPath, '--namespace', settings.namespace, '--values', settings.valuesFile];
-    args.push('--timeout', `${Math.ceil(settings.timeoutMs / 1000)}s`, '--history-max', String(settings.historyMax));
-    if (major === 4) {
-        // --force-conflicts: the action owns the release; a live edit by another field manager is
-        // drift that the deploy repairs, not a conflict that stops it.
-        args.push('--wait=watcher', '--server-side=auto', '--force-conflicts');
-        if (settings.rollbackOnFailure)
-            args.push('--rollback-on-failure');
-    }
-    else {
-        args.push('--wait');
-        if (settings.rollbackOnFailure)
-            args.push('--atomic');
-    }
-    return args;
-}
-class Helm {
-    path;
-    major;
-    access;
-    constructor(path, major, access) {
-        this.path = path;
-        this.major = major;
-        this.access = access;
-    }
-    run(args, options) {
-        return runTool(this.path, [...args, '--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--kube-context', this.access.context] : [])], options);
-    }
-    /** The release's latest revision, or undefined when there is none (from history: Helm 3 and 4 agree on its JSON). */
-    async status(release, namespace) {
-        const latest = (await this.history(release, namespace)).at(-1);
-        if (!latest)
-            return undefined;
-        return {
-            name: release,
-            namespace,
-            revision: latest.revision,
-            status: latest.status,
-            chartVersion: /-(v?\d+\.\d+\.\d+[^-]*)$/.exec(latest.chart)?.[1],
-            appVersion: latest.appVersion,
-        };
-    }
-    async history(release, namespace, options = {}) {
-        try {
-            const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true, ...options });
-            const entries = JSON.parse(stdout);
-            return entries.map((entry) => ({ revision: entry.revision, status: entry.status, chart: entry.chart, appVersion: entry.app_version, description: entry.description }));
-        }
-        catch (error) {
-            if (error instanceof ToolError && /release: not found/.test(error.stderr))
-                return [];
-            throw error;
-        }
-    }
-    upgrade(settings) {
-        // On a cancel helm gets its SIGINT and the time to mark the release failed and roll back.
-        return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}`, cancelGraceMs: cancel/* HELM_GRACE_MS */.b_ });
-    }
-    rollback(release, namespace, revision, timeoutMs) {
-        const wait = this.major === 4 ? ['--wait=watcher'] : ['--wait'];
-        return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}`, cancelGraceMs: cancel/* HELM_GRACE_MS */.b_ });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/kube/cfs.ts
-
-
-/** Harbor's containers run as uid/gid 10000: the CFS directories must be theirs. */
-const HARBOR_UID = 10000;
-/**
- * The seed article warns that the NFS directories must exist and be writable or Harbor will not
- * start. A short Job mounts the export, creates <cfs-path>/jobservice and <cfs-path>/registry owned
- * by Harbor's user, and is removed afterwards.
- */
-function cfsPrepareJob(config) {
-    const cfs = config.cfs;
-    const directories = ['jobservice', ...(config.storage.type === 'filesystem' ? ['registry'] : [])].map((d) => `/cfs/${d}`);
-    return {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name: `${chartFullname(config.release)}-cfs-prepare`, namespace: config.namespace, labels: { 'app.kubernetes.io/managed-by': 'harbor-tke-action', release: config.release } },
-        spec: {
-            backoffLimit: 2,
-            ttlSecondsAfterFinished: 600,
-            template: {
-                metadata: { labels: { 'app.kubernetes.io/managed-by': 'harbor-tke-action' } },
-                spec: {
-                    restartPolicy: 'Never',
-                    containers: [
-                        {
-                            name: 'prepare',
-                            image: config.deploy.cfsPrepareImage,
-                            command: ['sh', '-c', `mkdir -p ${directories.join(' ')} && chown ${HARBOR_UID}:${HARBOR_UID} ${directories.join(' ')} && chmod 0755 ${directories.join(' ')}`],
-                            securityContext: { runAsUser: 0 },
-                            volumeMounts: [{ name: 'cfs', mountPath: '/cfs' }],
-                        },
-                    ],
-                    volumes: [{ name: 'cfs', nfs: { server: cfs.server, path: cfs.path } }],
-                },
-            },
-        },
-    };
-}
-async function prepareCfsDirectories(kubectl, config) {
-    const job = cfsPrepareJob(config);
-    const name = job.metadata.name;
-    await kubectl.run(['delete', 'job', name, '-n', config.namespace, '--ignore-not-found', '--wait=true'], { quietStdout: true });
-    await kubectl.apply([job]);
-    try {
-        const { exitCode } = await kubectl.run(['wait', `job/${name}`, '-n', config.namespace, '--for=condition=Complete', '--timeout=180s'], { acceptExitCodes: [1] });
-        if (exitCode !== 0) {
-            const { stdout } = await kubectl.run(['logs', `job/${name}`, '-n', config.namespace, '--tail=20'], { acceptExitCodes: [1], quietStdout: true });
-            throw new Error(`the CFS preparation Job did not complete: ${stdout.trim() || 'no log'}. Check cfs-server and cfs-path (the export must be reachable from the nodes), or set cfs-prepare: false and create the directories yourself.`);
-        }
-        log/* log */.Rm.info(`CFS directories ready under ${config.cfs.server}:${config.cfs.path}`);
-    }
-    finally {
-        await kubectl.run(['delete', 'job', name, '-n', config.namespace, '--ignore-not-found', '--cascade=background'], { quietStdout: true });
-    }
-}
-
 // EXTERNAL MODULE: external "crypto"
 var external_crypto_ = __nccwpck_require__(6982);
 ;// CONCATENATED MODULE: ./node_modules/bcryptjs/index.js
@@ -69233,15 +68571,17 @@ function sameData(a, b) {
     return keys.join('\n') === Object.keys(b).sort().join('\n') && keys.every((key) => a[key] === b[key]);
 }
 /**
- * The Secrets behind the chart's existingSecret keys. Secrets from inputs follow the inputs (and
- * are rewritten only when they differ); generated ones are created when absent and never replaced,
- * so upgrades do not rotate them and the rendered values stay the same.
+ * The managed Secrets as stored, in the order given, absent ones undefined: read all at once and
+ * unredacted (never logged), since their data is compared with the inputs. Deploy reads them once
+ * for the drift check and for writing.
  */
-async function ensureSecrets(kubectl, namespace, secrets, registryUsername) {
+function readManagedSecrets(kubectl, namespace, secrets) {
+    return Promise.all(secrets.map((secret) => kubectl.get('secret', secret.name, namespace, { rawStdout: true })));
+}
+async function ensureSecrets(kubectl, namespace, secrets, registryUsername, stored) {
     const outcome = { created: [], updated: [], unchanged: [] };
     const wanted = [];
-    // Read unredacted (never logged): the stored data is compared with the inputs. All at once.
-    const existingSecrets = await Promise.all(secrets.map((secret) => kubectl.get('secret', secret.name, namespace, { rawStdout: true })));
+    const existingSecrets = stored ?? (await readManagedSecrets(kubectl, namespace, secrets));
     for (const [index, secret] of secrets.entries()) {
         const existing = existingSecrets[index];
         if (secret.generated) {
@@ -69266,6 +68606,696 @@ async function ensureSecrets(kubectl, namespace, secrets, registryUsername) {
         await kubectl.apply(wanted);
     log/* log */.Rm.info(`Secrets: ${outcome.created.length} created, ${outcome.updated.length} updated from inputs, ${outcome.unchanged.length} kept`);
     return outcome;
+}
+
+;// CONCATENATED MODULE: ./src/values/names.ts
+/**
+ * Names of the objects the chart and this action create, derived from the release the way the
+ * chart derives them, so that values, created objects and diagnostics agree.
+ */
+/** The chart's `harbor.fullname`: the release name if it contains "harbor", else `<release>-harbor`. */
+function chartFullname(release) {
+    return release.includes('harbor') ? release : `${release}-harbor`;
+}
+function secretNames(release) {
+    const base = `${chartFullname(release)}-tke`;
+    return {
+        s3: `${base}-s3`,
+        database: `${base}-database`,
+        redis: `${base}-redis`,
+        admin: `${base}-admin`,
+        secretKey: `${base}-secret-key`,
+        core: `${base}-core`,
+        xsrf: `${base}-xsrf`,
+        jobservice: `${base}-jobservice`,
+        registry: `${base}-registry`,
+        registryCredentials: `${base}-registry-credentials`,
+        tokenCertificate: `${base}-token`,
+    };
+}
+/** The CFS PersistentVolumes (cluster-scoped: the namespace keeps them apart) and their claims. */
+function cfsVolumeNames(config) {
+    const fullname = chartFullname(config.release);
+    return {
+        jobservice: { volume: `${config.namespace}-${fullname}-jobservice-cfs`, claim: `${fullname}-jobservice-cfs`, subPath: 'jobservice' },
+        registry: { volume: `${config.namespace}-${fullname}-registry-cfs`, claim: `${fullname}-registry-cfs`, subPath: 'registry' },
+    };
+}
+/** The Service in front of Harbor (nginx) that a VirtualService routes to. */
+function frontServiceName() {
+    return 'harbor';
+}
+
+;// CONCATENATED MODULE: ./src/kube/manifests.ts
+
+function labels(config) {
+    return { 'app.kubernetes.io/managed-by': 'harbor-tke-action', release: config.release };
+}
+/** The seed article's NFS appendix: a Retain, ReadWriteMany volume bound to its claim by name. */
+function cfsObjects(config) {
+    if (!config.cfs)
+        return [];
+    const names = cfsVolumeNames(config);
+    const wanted = [
+        ...(config.jobserviceClaim ? [] : [names.jobservice]),
+        ...(config.storage.type === 'filesystem' && !config.storage.existingClaim ? [names.registry] : []),
+    ];
+    const cfs = config.cfs;
+    return wanted.flatMap((volume) => [
+        {
+            apiVersion: 'v1',
+            kind: 'PersistentVolume',
+            metadata: { name: volume.volume, labels: labels(config) },
+            spec: {
+                accessModes: ['ReadWriteMany'],
+                capacity: { storage: cfs.size },
+                nfs: { server: cfs.server, path: `${cfs.path === '/' ? '' : cfs.path}/${volume.subPath}` },
+                persistentVolumeReclaimPolicy: 'Retain',
+                storageClassName: '',
+                volumeMode: 'Filesystem',
+            },
+        },
+        {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { name: volume.claim, namespace: config.namespace, labels: labels(config) },
+            spec: {
+                accessModes: ['ReadWriteMany'],
+                resources: { requests: { storage: cfs.size } },
+                storageClassName: '',
+                volumeMode: 'Filesystem',
+                volumeName: volume.volume,
+            },
+        },
+    ]);
+}
+/** The front Service's name as the chart will create it (expose.<type>.name, default "harbor"). */
+function frontServiceFromValues(values, exposeType) {
+    const expose = values.expose;
+    const name = expose?.[exposeType]?.name;
+    return typeof name === 'string' && name ? name : 'harbor';
+}
+/** As in the seed article: the external host, through the gateway, to the front Service on port 80. */
+function virtualService(config, values) {
+    const gateway = config.expose.gateway;
+    if (!gateway || config.expose.type === 'route')
+        return [];
+    return [
+        {
+            apiVersion: 'networking.istio.io/v1beta1',
+            kind: 'VirtualService',
+            metadata: { name: config.externalHost.replace(/\./g, '-'), namespace: config.namespace, labels: labels(config) },
+            spec: {
+                gateways: [`${gateway.namespace}/${gateway.name}`],
+                hosts: [config.externalHost],
+                http: [{ route: [{ destination: { host: frontServiceFromValues(values, config.expose.type), port: { number: 80 } } }] }],
+            },
+        },
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/drift/merge-keys.ts
+/**
+ * How the API server identifies the items of a list: the `+listType=map` / `+listMapKey` markers
+ * (and `patchMergeKey` tags) of k8s.io/api core/v1 types.go, for the lists the Harbor charts and
+ * this action write. A list with keys is compared item by item, matched on those keys, the way
+ * server-side apply and strategic merge patch merge it; any other list is atomic and compared
+ * position by position. Matching by a guessed key breaks on the real charts: 1.19's registryctl
+ * mounts the volume `registry-config` twice (two subPaths), and only `mountPath` tells them apart.
+ */
+const BY_NAME = { fields: ['name'] };
+const WITH_PROTOCOL = { protocol: 'TCP' };
+/** core/v1 Container (and EphemeralContainer): Ports, Env, VolumeMounts, VolumeDevices; EnvFrom and ResizePolicy are atomic. */
+const CONTAINER_LISTS = {
+    ports: { fields: ['containerPort', 'protocol'], defaults: WITH_PROTOCOL },
+    env: BY_NAME,
+    volumeMounts: { fields: ['mountPath'] },
+    volumeDevices: { fields: ['devicePath'] },
+};
+/** core/v1 PodSpec; Tolerations are atomic. */
+const POD_SPEC_LISTS = {
+    containers: BY_NAME,
+    initContainers: BY_NAME,
+    ephemeralContainers: BY_NAME,
+    volumes: BY_NAME,
+    imagePullSecrets: BY_NAME,
+    hostAliases: { fields: ['ip'] },
+    topologySpreadConstraints: { fields: ['topologyKey', 'whenUnsatisfiable'] },
+    schedulingGates: BY_NAME,
+    resourceClaims: BY_NAME,
+};
+const CONTAINER_FIELDS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+/** Where each kind keeps its pod spec. */
+const POD_SPEC_AT = {
+    Pod: ['spec'],
+    Deployment: ['spec', 'template', 'spec'],
+    ReplicaSet: ['spec', 'template', 'spec'],
+    StatefulSet: ['spec', 'template', 'spec'],
+    DaemonSet: ['spec', 'template', 'spec'],
+    Job: ['spec', 'template', 'spec'],
+    CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+function startsWith(path, prefix) {
+    return prefix.every((field, index) => path[index] === field);
+}
+/**
+ * The keys of the list at `fields` (the field names from the object's root, list positions left
+ * out) in an object of `kind`, or undefined for an atomic list.
+ */
+function listKeysAt(kind, fields) {
+    if (fields.length === 2 && fields[0] === 'metadata' && fields[1] === 'ownerReferences')
+        return { fields: ['uid'] };
+    if (kind === 'Service' && fields.length === 2 && fields[0] === 'spec' && fields[1] === 'ports')
+        return { fields: ['port', 'protocol'], defaults: WITH_PROTOCOL };
+    if (kind === 'ServiceAccount' && fields.length === 1 && fields[0] === 'secrets')
+        return BY_NAME;
+    const podSpec = POD_SPEC_AT[kind];
+    if (!podSpec || !startsWith(fields, podSpec))
+        return undefined;
+    const rest = fields.slice(podSpec.length);
+    if (rest.length === 1)
+        return POD_SPEC_LISTS[rest[0]];
+    if (rest.length === 2 && CONTAINER_FIELDS.has(rest[0]))
+        return CONTAINER_LISTS[rest[1]];
+    return undefined;
+}
+/** An item's identity in its list: its key fields joined ("8080/TCP", "/etc/registry/config.yml"), or its position. */
+function listItemKey(keys, item, index) {
+    if (!keys || item === null || typeof item !== 'object' || Array.isArray(item))
+        return String(index);
+    const record = item;
+    const parts = keys.fields.map((field) => record[field] ?? keys.defaults?.[field]);
+    if (parts.some((part) => part === undefined || part === null))
+        return String(index);
+    return parts.map(String).join('/');
+}
+
+;// CONCATENATED MODULE: ./src/drift/compare.ts
+
+
+function compare_isMap(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+function child(position, field) {
+    return { kind: position.kind, fields: [...position.fields, field] };
+}
+function listKeyer(position) {
+    const keys = position.kind ? listKeysAt(position.kind, position.fields) : undefined;
+    return (item, index) => listItemKey(keys, item, index);
+}
+/** Fields named like credentials: an old value is no registered secret, so the name decides. */
+const SECRET_FIELD = /(password|passwd|secret|token|accesskey|secretkey|htpasswd|\.key)$/i;
+function holdsSecret(value) {
+    return typeof value === 'string' && (0,redact/* redact */.E$)(value) !== value;
+}
+function isSecretPath(path) {
+    return SECRET_FIELD.test(path) || /^(data|stringData)\./.test(path);
+}
+/** Numbers and numeric strings compare equal ("5432" in a manifest, 5432 from the API). */
+function sameScalar(a, b) {
+    if (a === b)
+        return true;
+    if ((typeof a === 'number' || typeof a === 'string') && (typeof b === 'number' || typeof b === 'string'))
+        return String(a) === String(b);
+    return false;
+}
+/**
+ * Differences where `live` lacks or changes something `declared` states. `kind`: the Kubernetes
+ * kind of the objects compared (their lists are matched by the API's merge keys); none for values.
+ */
+function declaredDifferences(declared, live, kind, ignored = new Set()) {
+    return differencesAt(declared, live, '', { kind, fields: [] }, ignored);
+}
+function differencesAt(declared, live, path, position, ignored) {
+    if (ignored.has(path))
+        return [];
+    if (compare_isMap(declared)) {
+        if (!compare_isMap(live))
+            return [{ path: path || '(object)', declared: '(map)', live: live === undefined ? undefined : '(not a map)', secret: false }];
+        return Object.entries(declared).flatMap(([key, value]) => differencesAt(value, live[key], path ? `${path}.${key}` : key, child(position, key), ignored));
+    }
+    if (Array.isArray(declared)) {
+        if (!Array.isArray(live))
+            return [{ path, declared: `(list of ${declared.length})`, live: live === undefined ? undefined : '(not a list)', secret: false }];
+        const keyOf = listKeyer(position);
+        const liveByKey = new Map(live.map((item, index) => [keyOf(item, index), item]));
+        return declared.flatMap((item, index) => {
+            const key = keyOf(item, index);
+            return differencesAt(item, liveByKey.get(key), `${path}[${key}]`, position, ignored);
+        });
+    }
+    if (declared === null || declared === undefined)
+        return [];
+    if (sameScalar(declared, live))
+        return [];
+    return [{ path, declared, live, secret: isSecretPath(path) || holdsSecret(declared) || holdsSecret(live) }];
+}
+/** Every leaf path of a tree, list items by their merge keys (for a Kubernetes object of `kind`) or position. */
+function leafPathsByKey(tree, kind) {
+    const found = new Map();
+    const walk = (node, at, position) => {
+        if (compare_isMap(node))
+            for (const [key, value] of Object.entries(node))
+                walk(value, at ? `${at}.${key}` : key, child(position, key));
+        else if (Array.isArray(node)) {
+            const keyOf = listKeyer(position);
+            node.forEach((item, index) => walk(item, `${at}[${keyOf(item, index)}]`, position));
+        }
+        else
+            found.set(at, node);
+    };
+    walk(tree, '', { kind, fields: [] });
+    return found;
+}
+/**
+ * The paths that differ between two renders of the same inputs: the chart's random fields (a
+ * generated password, a certificate), which no deploy can keep equal and drift detection skips.
+ */
+function randomPaths(first, second, kind) {
+    const a = leafPathsByKey(first, kind);
+    const b = leafPathsByKey(second, kind);
+    const differing = new Set();
+    for (const [path, value] of a)
+        if (!sameScalar(value, b.get(path)))
+            differing.add(path);
+    for (const path of b.keys())
+        if (!a.has(path))
+            differing.add(path);
+    return differing;
+}
+/** A difference as a line of the report: values shown unless a secret is involved. */
+function describeDifference(difference) {
+    if (difference.secret)
+        return `${difference.path}: differs (secret: value not shown)`;
+    const show = (value) => (value === undefined ? 'absent' : JSON.stringify(value));
+    return `${difference.path}: declared ${show(difference.declared)}, live ${show(difference.live)}`;
+}
+
+;// CONCATENATED MODULE: ./src/drift/detect.ts
+
+
+
+
+
+
+
+
+
+
+function objectKey(object) {
+    return `${object.kind}/${object.metadata.name}`;
+}
+function parseManifests(text) {
+    return yaml.loadAll(text).filter((object) => !!object && typeof object === 'object' && !!object.kind);
+}
+/** Symmetric comparison of two values trees, leaf by leaf. */
+function valueDifferences(declared, live) {
+    const a = leafPathsByKey(declared);
+    const b = leafPathsByKey(live);
+    const lines = [];
+    for (const [path, value] of a) {
+        if (!b.has(path))
+            lines.push(isSecretPath(path) ? `${path}: added (secret)` : `${path}: added ${JSON.stringify(value)}`);
+        else if (String(b.get(path)) !== String(value))
+            lines.push(describeDifference({ path, declared: value, live: b.get(path), secret: isSecretPath(path) }));
+    }
+    for (const path of b.keys())
+        if (!a.has(path))
+            lines.push(`${path}: removed`);
+    return lines;
+}
+/**
+ * The declared manifests, rendered as an upgrade renders them: the chart's lookups answered by the
+ * cluster (`--dry-run=server`), so what a chart reads there (the Redis password 1.19 copies into
+ * ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered twice: what still differs
+ * between the two renders is the chart's randomness.
+ */
+/**
+ * The Secrets the Harbor charts look up (docs/values.md): the action's Redis Secret, and the
+ * chart's own core, jobservice, registry and database Secrets (1.14+). Read ahead, side by side.
+ */
+function lookedUpSecrets(config, harbor) {
+    const fullname = chartFullname(config.release);
+    const names = [...harbor.secrets.map((secret) => secret.name), ...['core', 'jobservice', 'registry', 'database'].map((part) => `${fullname}-${part}`)];
+    return names.map((name) => `/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/${encodeURIComponent(name)}`);
+}
+async function declaredManifests(config, harbor, sources, directory) {
+    const { helm, kubectl } = sources;
+    // Through the API client's warm connections when it speaks the kubeconfig: helm's reads, passed
+    // on and kept, cost a round trip each once for both renders (objects are validated by the upgrade).
+    const standIn = kubectl.api ? await startLookupStandIn(config.namespace, { cluster: kubectl.api, prefetch: lookedUpSecrets(config, harbor) }, directory) : undefined;
+    const cluster = standIn ? { kubeconfig: standIn.kubeconfig, openApi: false } : { kubeconfig: helm.access.kubeconfig, context: helm.access.context, openApi: true };
+    const render = (name) => templateChart({
+        helmPath: helm.path,
+        release: config.release,
+        namespace: config.namespace,
+        chartPath: sources.chart.path,
+        valuesFiles: [sources.valuesFile],
+        outputFile: (0,external_node_path_namespaceObject.join)(directory, name),
+        isUpgrade: true,
+        cluster,
+    });
+    let first;
+    let second;
+    try {
+        [first, second] = await Promise.all([render('declared-manifests.yaml'), render('declared-manifests-again.yaml')]);
+    }
+    finally {
+        if (standIn)
+            log/* log */.Rm.info(`The renders read ${standIn.reads().fromCluster} document(s) from the API server for ${standIn.reads().answered} read(s)`);
+        await standIn?.close();
+    }
+    const firstObjects = parseManifests(first.manifests);
+    const secondObjects = new Map(parseManifests(second.manifests).map((o) => [objectKey(o), o]));
+    const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)), o.kind)]));
+    return { objects: firstObjects, random };
+}
+/** The live counterparts of the declared objects, read together (a file of them for kubectl). */
+function liveObjects(kubectl, objects, namespace, directory) {
+    const refs = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? namespace, name: o.metadata.name }));
+    return kubectl.getObjects(refs, () => {
+        const file = (0,external_node_path_namespaceObject.join)(directory, 'declared-objects.yaml');
+        // Identities only: the file tells kubectl what to read, and holds no secret.
+        (0,external_node_fs_namespaceObject.writeFileSync)(file, refs.map((ref) => yaml.dump({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })).join('---\n'), { mode: 0o600 });
+        return file;
+    });
+}
+async function managedSecretDrift(secrets, stored) {
+    const lines = [];
+    const found = await stored;
+    for (const [index, secret] of secrets.entries()) {
+        const live = found[index];
+        if (!live) {
+            lines.push(`Secret ${secret.name}: missing`);
+            continue;
+        }
+        if (secret.generated)
+            continue;
+        const differing = Object.entries(secret.data)
+            .filter(([key, source]) => source.from === 'input' && Buffer.from(live.data?.[key] ?? '', 'base64').toString() !== (source.value ?? ''))
+            .map(([key, source]) => `${key} (input ${source.from === 'input' ? source.input : ''})`);
+        if (differing.length > 0)
+            lines.push(`Secret ${secret.name}: ${differing.join(', ')} differ from the inputs (values not shown)`);
+    }
+    return lines;
+}
+/**
+ * `known`: what the caller has read already (deploy has: the release's latest revision, its
+ * Secrets), so it is not read twice.
+ */
+async function detectDrift(config, harbor, sources, directory, known) {
+    const { helm, kubectl } = sources;
+    return (0,log/* inGroup */.HB)('Drift: declared vs release vs cluster', async () => {
+        const release = known ? known.release : await helm.status(config.release, config.namespace);
+        if (!release) {
+            log/* log */.Rm.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
+            return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
+        }
+        // Every read that does not wait for another, side by side. The live objects are read as soon
+        // as the stored manifest names them, while the chart still renders; only objects the render
+        // adds are read after it.
+        const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
+        const storedManifest = helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }).then((result) => parseManifests(result.stdout));
+        const liveOfStored = storedManifest.then((objects) => liveObjects(kubectl, [...objects, ...extras], config.namespace, directory));
+        const [storedValues, stored, declared, secrets, live] = await Promise.all([
+            helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true }),
+            storedManifest,
+            declaredManifests(config, harbor, sources, directory),
+            managedSecretDrift(harbor.secrets, known?.secrets ?? readManagedSecrets(kubectl, config.namespace, harbor.secrets)),
+            liveOfStored,
+        ]);
+        const values = valueDifferences(harbor.values, JSON.parse(storedValues.stdout || '{}') ?? {});
+        const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
+        const manifest = [];
+        for (const object of declared.objects) {
+            const key = objectKey(object);
+            const previous = storedByKey.get(key);
+            if (!previous)
+                manifest.push({ object: key, change: 'added', differences: [] });
+            else {
+                const ignored = declared.random.get(key);
+                const differences = [...declaredDifferences(object, previous, object.kind, ignored), ...declaredDifferences(previous, object, object.kind, ignored).filter((d) => d.live === undefined)];
+                if (differences.length > 0)
+                    manifest.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
+            }
+        }
+        for (const key of storedByKey.keys())
+            if (!declared.objects.some((o) => objectKey(o) === key))
+                manifest.push({ object: key, change: 'removed', differences: [] });
+        const added = declared.objects.filter((o) => !storedByKey.has(objectKey(o)));
+        if (added.length > 0)
+            for (const [key, object] of await liveObjects(kubectl, added, config.namespace, directory))
+                live.set(key, object);
+        const liveDrift = [];
+        for (const object of [...declared.objects, ...extras]) {
+            const key = objectKey(object);
+            const current = live.get(key);
+            if (!current) {
+                liveDrift.push({ object: key, change: 'missing', differences: [] });
+                continue;
+            }
+            const differences = declaredDifferences(object, current, object.kind, declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
+            if (differences.length > 0)
+                liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
+        }
+        const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
+        log/* log */.Rm.info(drifted
+            ? `Drift: ${values.length} value(s), ${manifest.length} manifest object(s), ${liveDrift.length} live object(s), ${secrets.length} Secret(s) differ; release status ${release.status}`
+            : `In sync: revision ${release.revision} (${release.status}) matches the inputs, and the live objects match it`);
+        return { release: 'present', status: release.status, revision: release.revision, values, manifest, live: liveDrift, secrets, drifted };
+    });
+}
+/** The report as text: the diff file, and the summary's body. */
+function driftText(report) {
+    if (report.release === 'absent')
+        return 'The release does not exist yet: deploy installs it.\n';
+    const lines = [`release revision ${report.revision}, status ${report.status}`];
+    const section = (title, entries) => {
+        if (entries.length === 0)
+            return;
+        lines.push('', `## ${title}`, ...entries);
+    };
+    section('values (declared vs helm get values)', report.values);
+    section('manifests (declared vs helm get manifest)', report.manifest.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
+    section('live objects (declared vs the cluster)', report.live.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
+    section('Secrets made from inputs', report.secrets);
+    if (!report.drifted)
+        lines.push('', 'No drift.');
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/helm/secret-placements.ts
+
+
+/**
+ * Finds every place a rendered chart copied one of the given Secret values to. The Harbor charts
+ * read the Redis Secret with `lookup` and write the password into ConfigMaps (core, jobservice,
+ * registry): anyone who may read ConfigMaps there may read it, and reports must hide those keys.
+ */
+function secretPlacements(manifests, values) {
+    const placements = [];
+    const wanted = values.map((value) => ({ ...value, forms: value.forms.filter((form) => form.length >= 4) })).filter((value) => value.forms.length > 0);
+    if (wanted.length === 0)
+        return placements;
+    const check = (kind, name, field, text) => {
+        for (const value of wanted) {
+            if (kind === 'Secret' && name === value.secret)
+                continue;
+            if (value.forms.some((form) => text.includes(form)))
+                placements.push({ kind, name, field, secret: value.secret, key: value.key });
+        }
+    };
+    loadAll(manifests, (document) => {
+        if (!document || typeof document !== 'object')
+            return;
+        const object = document;
+        const kind = object.kind ?? '';
+        const name = object.metadata?.name ?? '';
+        if (kind === 'ConfigMap' || kind === 'Secret') {
+            for (const [field, raw] of Object.entries((object.data ?? {}))) {
+                if (typeof raw !== 'string')
+                    continue;
+                check(kind, name, field, kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw);
+            }
+            for (const [field, raw] of Object.entries((object.stringData ?? {})))
+                if (typeof raw === 'string')
+                    check(kind, name, field, raw);
+            return;
+        }
+        walk(object, '', (path, text) => check(kind, name, path, text));
+    });
+    return placements;
+}
+function walk(node, path, visit) {
+    if (typeof node === 'string')
+        visit(path, node);
+    else if (Array.isArray(node))
+        node.forEach((item, index) => walk(item, `${path}[${index}]`, visit));
+    else if (node && typeof node === 'object')
+        for (const [key, value] of Object.entries(node))
+            walk(value, path ? `${path}.${key}` : key, visit);
+}
+/** The values the action was given for its Secrets, in the forms the charts write them (as is, or URL-escaped by `urlquery`). */
+function inputSecretValues(secrets) {
+    return secrets.flatMap((secret) => Object.entries(secret.data).flatMap(([key, source]) => {
+        if (source.from !== 'input' || !source.value)
+            return [];
+        const escaped = (0,redact/* goQueryEscape */.K3)(source.value);
+        return [{ secret: secret.name, key, forms: [...new Set([source.value, escaped, escaped.replace(/\+/g, '%20')])] }];
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/helm/helm.ts
+
+
+
+/** Statuses a release is left in when the helm that held it was killed (a cancelled workflow run). */
+const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'];
+/**
+ * `helm upgrade --install` flags for the Helm major in use. Helm 4 renamed --atomic to
+ * --rollback-on-failure and made --wait take a strategy (without it, Helm 4 waits only for hooks);
+ * --server-side=auto keeps the apply method a release was made with, so a release installed by
+ * Helm 3 (client-side) is not switched under it.
+ */
+function upgradeArgs(major, settings) {
+    const args = ['upgrade', '--install', settings.release, settings.chartPath, '--namespace', settings.namespace, '--values', settings.valuesFile];
+    args.push('--timeout', `${Math.ceil(settings.timeoutMs / 1000)}s`, '--history-max', String(settings.historyMax));
+    if (major === 4) {
+        // --force-conflicts: the action owns the release; a live edit by another field manager is
+        // drift that the deploy repairs, not a conflict that stops it.
+        args.push('--wait=watcher', '--server-side=auto', '--force-conflicts');
+        if (settings.rollbackOnFailure)
+            args.push('--rollback-on-failure');
+    }
+    else {
+        args.push('--wait');
+        if (settings.rollbackOnFailure)
+            args.push('--atomic');
+    }
+    return args;
+}
+class Helm {
+    path;
+    major;
+    access;
+    constructor(path, major, access) {
+        this.path = path;
+        this.major = major;
+        this.access = access;
+    }
+    run(args, options) {
+        return runTool(this.path, [...args, '--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--kube-context', this.access.context] : [])], options);
+    }
+    /** The release's latest revision, or undefined when there is none (from history: Helm 3 and 4 agree on its JSON). */
+    async status(release, namespace) {
+        const latest = (await this.history(release, namespace)).at(-1);
+        if (!latest)
+            return undefined;
+        return {
+            name: release,
+            namespace,
+            revision: latest.revision,
+            status: latest.status,
+            chartVersion: /-(v?\d+\.\d+\.\d+[^-]*)$/.exec(latest.chart)?.[1],
+            appVersion: latest.appVersion,
+        };
+    }
+    async history(release, namespace, options = {}) {
+        try {
+            const { stdout } = await this.run(['history', release, '--namespace', namespace, '-o', 'json', '--max', '50'], { quietStdout: true, ...options });
+            const entries = JSON.parse(stdout);
+            return entries.map((entry) => ({ revision: entry.revision, status: entry.status, chart: entry.chart, appVersion: entry.app_version, description: entry.description }));
+        }
+        catch (error) {
+            if (error instanceof ToolError && /release: not found/.test(error.stderr))
+                return [];
+            throw error;
+        }
+    }
+    /**
+     * `helm upgrade --install`, answered with the release it made (`-o json`): its status and the
+     * manifest it applied come with it, instead of two more helm calls across the link afterwards.
+     */
+    async upgrade(settings) {
+        return (0,log/* inGroup */.HB)(`helm upgrade --install ${settings.release}`, async () => {
+            // On a cancel helm gets its SIGINT and the time to mark the release failed and roll back.
+            const { stdout } = await this.run([...upgradeArgs(this.major, settings), '-o', 'json'], { rawStdout: true, cancelGraceMs: cancel/* HELM_GRACE_MS */.b_ });
+            const release = JSON.parse(stdout);
+            const status = {
+                name: settings.release,
+                namespace: settings.namespace,
+                revision: release.version,
+                status: release.info?.status ?? 'unknown',
+                chartVersion: release.chart?.metadata?.version,
+                appVersion: release.chart?.metadata?.appVersion,
+            };
+            log/* log */.Rm.info(`Release ${settings.release} revision ${status.revision}: ${status.status}${release.info?.description ? ` (${release.info.description})` : ''}`);
+            if (release.info?.notes?.trim())
+                log/* log */.Rm.info(release.info.notes.trimEnd());
+            return { status, manifest: release.manifest ?? '' };
+        });
+    }
+    rollback(release, namespace, revision, timeoutMs) {
+        const wait = this.major === 4 ? ['--wait=watcher'] : ['--wait'];
+        return this.run(['rollback', release, String(revision), '--namespace', namespace, ...wait, '--timeout', `${Math.ceil(timeoutMs / 1000)}s`], { group: `helm rollback ${release} ${revision}`, cancelGraceMs: cancel/* HELM_GRACE_MS */.b_ });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/kube/cfs.ts
+
+
+/** Harbor's containers run as uid/gid 10000: the CFS directories must be theirs. */
+const HARBOR_UID = 10000;
+/**
+ * The seed article warns that the NFS directories must exist and be writable or Harbor will not
+ * start. A short Job mounts the export, creates <cfs-path>/jobservice and <cfs-path>/registry owned
+ * by Harbor's user, and is removed afterwards.
+ */
+function cfsPrepareJob(config) {
+    const cfs = config.cfs;
+    const directories = ['jobservice', ...(config.storage.type === 'filesystem' ? ['registry'] : [])].map((d) => `/cfs/${d}`);
+    return {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: `${chartFullname(config.release)}-cfs-prepare`, namespace: config.namespace, labels: { 'app.kubernetes.io/managed-by': 'harbor-tke-action', release: config.release } },
+        spec: {
+            backoffLimit: 2,
+            ttlSecondsAfterFinished: 600,
+            template: {
+                metadata: { labels: { 'app.kubernetes.io/managed-by': 'harbor-tke-action' } },
+                spec: {
+                    restartPolicy: 'Never',
+                    containers: [
+                        {
+                            name: 'prepare',
+                            image: config.deploy.cfsPrepareImage,
+                            command: ['sh', '-c', `mkdir -p ${directories.join(' ')} && chown ${HARBOR_UID}:${HARBOR_UID} ${directories.join(' ')} && chmod 0755 ${directories.join(' ')}`],
+                            securityContext: { runAsUser: 0 },
+                            volumeMounts: [{ name: 'cfs', mountPath: '/cfs' }],
+                        },
+                    ],
+                    volumes: [{ name: 'cfs', nfs: { server: cfs.server, path: cfs.path } }],
+                },
+            },
+        },
+    };
+}
+async function prepareCfsDirectories(kubectl, config) {
+    const job = cfsPrepareJob(config);
+    const name = job.metadata.name;
+    await kubectl.run(['delete', 'job', name, '-n', config.namespace, '--ignore-not-found', '--wait=true'], { quietStdout: true });
+    await kubectl.apply([job]);
+    try {
+        const { exitCode } = await kubectl.run(['wait', `job/${name}`, '-n', config.namespace, '--for=condition=Complete', '--timeout=180s'], { acceptExitCodes: [1] });
+        if (exitCode !== 0) {
+            const { stdout } = await kubectl.run(['logs', `job/${name}`, '-n', config.namespace, '--tail=20'], { acceptExitCodes: [1], quietStdout: true });
+            throw new Error(`the CFS preparation Job did not complete: ${stdout.trim() || 'no log'}. Check cfs-server and cfs-path (the export must be reachable from the nodes), or set cfs-prepare: false and create the directories yourself.`);
+        }
+        log/* log */.Rm.info(`CFS directories ready under ${config.cfs.server}:${config.cfs.path}`);
+    }
+    finally {
+        await kubectl.run(['delete', 'job', name, '-n', config.namespace, '--ignore-not-found', '--cascade=background'], { quietStdout: true });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/kube/api-client.ts
@@ -69402,9 +69432,23 @@ class KubeApi {
                 response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, undefined)));
             });
             request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-            request.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.code ?? error.message}`, undefined)));
+            request.on('error', (error) => reject(new KubeApiError(transportFailure(url, error), undefined)));
             request.end(body);
         });
+    }
+}
+/** A failed connection in the words kubectl uses for it. */
+function transportFailure(url, error) {
+    switch (error.code) {
+        case 'ECONNREFUSED':
+            return `the connection to the server ${url.host} was refused`;
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return `the server ${url.hostname} could not be resolved (${error.code})`;
+        case 'ECONNRESET':
+            return `the server ${url.host} closed the connection`;
+        default:
+            return `${url.host}: ${error.code ?? error.message}`;
     }
 }
 /** Whether Go's http.ProxyFromEnvironment (kubectl, helm) would send requests to `url` through a proxy. */
@@ -69475,10 +69519,11 @@ async function reachCluster(kubectl) {
 /** Checks reachability and permissions; returns whether the namespace exists. */
 async function clusterPreflight(kubectl, config) {
     return (0,log/* inGroup */.HB)('Cluster preflight', async () => {
-        const serverVersion = await reachCluster(kubectl);
         const needsVirtualService = config.expose.gateway !== undefined && config.expose.type !== 'route';
-        // Independent reads, side by side: one round trip across a long link instead of a dozen.
-        const [namespaceExists, permissions, answers, servesVirtualService] = await (async () => {
+        // Independent reads, side by side: one round trip across a long link instead of a dozen. An
+        // unreachable API server is reported by reachCluster, whatever the other reads say.
+        const version = reachCluster(kubectl);
+        const reads = (async () => {
             const namespace = kubectl.get('namespace', config.namespace).then((found) => found !== undefined);
             const withNamespace = requiredPermissions(config, true);
             const checks = Promise.all(withNamespace.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)));
@@ -69490,6 +69535,9 @@ async function clusterPreflight(kubectl, config) {
             const answered = [...(await Promise.all(extra.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)))), ...(await checks)];
             return [exists, [...extra, ...withNamespace], answered, await virtualService];
         })();
+        reads.catch(() => undefined);
+        const serverVersion = await version;
+        const [namespaceExists, permissions, answers, servesVirtualService] = await reads;
         const missing = permissions.filter((_, i) => !answers[i]);
         if (missing.length > 0) {
             throw new ClusterPreflightError([
@@ -74197,8 +74245,15 @@ async function deployMode(config, warnings) {
     const cosCheck = storage.type === 'cos' && config.storagePreflight ? await checkCosBucket(storage) : undefined;
     const session = await openClusterSession(config, harbor, directory);
     const { helm, kubectl, helmTool, chart, valuesFile, digest } = session;
+    // Reads that need nothing but the cluster, side by side with the preflight: its errors come first.
+    const releaseRead = helm.status(config.release, config.namespace).then((status) => ({ status }), (error) => ({ error }));
+    const secretsRead = readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+    secretsRead.catch(() => undefined);
     const { namespaceExists } = await clusterPreflight(kubectl, config);
-    const before = await helm.status(config.release, config.namespace);
+    const released = await releaseRead;
+    if ('error' in released)
+        throw released.error;
+    const before = released.status;
     const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
     const versionChange = harborVersionChange(before, chart);
     if (versionChange)
@@ -74220,7 +74275,7 @@ async function deployMode(config, warnings) {
             await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
             applied.push(`Namespace ${config.namespace}`);
         }
-        secrets = await ensureSecrets(kubectl, config.namespace, harbor.secrets, registryUsername);
+        secrets = await ensureSecrets(kubectl, config.namespace, harbor.secrets, registryUsername, await secretsRead);
         const volumes = cfsObjects(config);
         if (volumes.length > 0) {
             await kubectl.apply(volumes);
@@ -74239,8 +74294,9 @@ async function deployMode(config, warnings) {
     await watch.start();
     const upgradeStarted = performance.now();
     let upgradeError;
+    let upgraded;
     try {
-        await helm.upgrade({
+        upgraded = await helm.upgrade({
             release: config.release,
             namespace: config.namespace,
             chartPath: chart.path,
@@ -74283,7 +74339,8 @@ async function deployMode(config, warnings) {
         }
     }
     // The release as it stands, and where the chart copied secrets: read side by side.
-    const [after, copies] = await Promise.all([helm.status(config.release, config.namespace), upgradeError ? Promise.resolve([]) : secretCopies(helm, config, harbor)]);
+    const after = upgraded?.status ?? (await helm.status(config.release, config.namespace));
+    const copies = upgraded ? secretPlacements(upgraded.manifest, inputSecretValues(harbor.secrets)) : [];
     const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
     setOutput('in-sync', 'false');
     if (after) {

@@ -9,6 +9,8 @@ import { templateChart, type TemplateRequest } from '../../src/helm/template.js'
 import type { ChartSource } from '../../src/inputs/config.js';
 import { clearSecretsForTests, registerSecret } from '../../src/report/redact.js';
 import { ToolError } from '../../src/tools/exec.js';
+import { KubeApi } from '../../src/kube/api-client.js';
+import { startKubeSim } from '../support/kube-sim/index.js';
 import { realBinaries } from '../support/binaries.js';
 import { failureOf } from '../support/failure.js';
 import { packageName, publishedCharts } from '../support/harbor-charts.js';
@@ -161,6 +163,35 @@ describe('helm template against the lookup stand-in', () => {
         // Secrets the stand-in does not hold are absent, as on a first install: the chart generates its own.
         expect(result.objects).toContainEqual({ kind: 'Secret', name: 'registry-harbor-core', namespace: 'registry', apiVersion: 'v1' });
       });
+    }
+  });
+
+  it('reads through to the cluster once per document, for any number of renders, behind its random path', async () => {
+    const sim = await startKubeSim();
+    const api = KubeApi.fromKubeconfig(sim.writeKubeconfig(join(work, 'through')), undefined) as KubeApi;
+    sim.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registry' } });
+    sim.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-harbor-tke-redis', namespace: 'registry' }, type: 'Opaque', data: { REDIS_PASSWORD: Buffer.from('the-real-password').toString('base64') } });
+    const through = await startLookupStandIn('registry', { cluster: api, prefetch: ['/api/v1/namespaces/registry/secrets/registry-harbor-tke-redis'] }, join(work, 'through'));
+    try {
+      const chart = join((await publishedCharts()).directory, packageName('1.18.4'));
+      const valuesFile = join(work, 'through-values.yaml');
+      writeFileSync(valuesFile, 'redis:\n  type: external\n  external:\n    addr: redis.db:6379\n    existingSecret: registry-harbor-tke-redis\n');
+      const render = () => templateChart(request({ release: 'registry', namespace: 'registry', chartPath: chart, valuesFiles: [valuesFile], isUpgrade: true, cluster: { kubeconfig: through.kubeconfig, openApi: false } }));
+      const first = await render();
+      expect(first.manifests).toContain('_REDIS_URL_CORE: "redis://:the-real-password@redis.db:6379/0?idle_timeout_seconds=30"');
+      const afterOne = through.reads();
+      expect(afterOne.fromCluster).toBeLessThan(afterOne.answered);
+      const requestsBefore = sim.journal.length;
+      await render();
+      // The second render is answered from what the first read: not one more request reaches the API server.
+      expect(through.reads().fromCluster).toBe(afterOne.fromCluster);
+      expect(sim.journal.length).toBe(requestsBefore);
+      const server = /server: (\S+)/.exec(readFileSync(through.kubeconfig, 'utf8'))![1]!;
+      expect((await fetch(`${new URL(server).origin}/api/v1/namespaces/registry/secrets/registry-harbor-tke-redis`)).status).toBe(403);
+    } finally {
+      await through.close();
+      api.close();
+      await sim.close();
     }
   });
 

@@ -193,7 +193,7 @@ describe('deploy failures before anything is written', () => {
     await sim.close();
     const run = await deployAction(deployInputs(kubeconfig));
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/::error::cannot reach the Kubernetes API server \(The connection to the server 127\.0\.0\.1:\d+ was refused.*\): check kubeconfig/);
+    expect(run.stdout).toMatch(/::error::cannot reach the Kubernetes API server \(the connection to the server 127\.0\.0\.1:\d+ was refused\): check kubeconfig/);
   });
 });
 
@@ -246,5 +246,32 @@ describe('deploy with the COS preflight on real S3 and the smoke test on a real 
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/::error::COS preflight failed at "head bucket": .*Fix: .*cos-secret-key/);
     expect(sim.journal).toEqual([]);
+  });
+});
+
+describe('a kubeconfig the API client leaves to kubectl (an exec credential plugin)', () => {
+  it('deploys, diffs and re-deploys in sync with every read through kubectl and helm', async () => {
+    const token = 'exec-plugin-token-0123456789';
+    const { sim } = await cluster({ tls: true, token });
+    const home = mkdtempSync(join(tmpdir(), 'exec-plugin-'));
+    const plugin = join(home, 'credential-plugin');
+    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`, { mode: 0o755 });
+    const kubeconfig = [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: sim, cluster: {server: "${sim.url}", insecure-skip-tls-verify: true}}]`,
+      `users: [{name: plugin, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: "${plugin}", interactiveMode: Never}}}]`,
+      'contexts: [{name: sim, context: {cluster: sim, user: plugin}}]',
+      'current-context: sim',
+      '',
+    ].join('\n');
+    const first = await deployAction(deployInputs(kubeconfig));
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain('Reads go through kubectl: its user authenticates with an exec plugin or auth provider');
+    expect(first.stdout).not.toMatch(/Read \d+ object\(s\) from the API server/);
+    const diff = await deployAction(deployInputs(kubeconfig, { mode: 'diff' }));
+    expect(diff.outputs.drifted).toBe('false');
+    const again = await deployAction(deployInputs(kubeconfig));
+    expect(again.outputs).toMatchObject({ 'in-sync': 'true', revision: '1' });
   });
 });

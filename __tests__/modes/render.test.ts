@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yaml from 'js-yaml';
 import { startBinaryMirror, startChartRepository } from '../support/chart-repo.js';
+import { startKubeSim } from '../support/kube-sim/index.js';
 import { maskedValues, projectRoot, runAction as runBundle, type ActionRun, type RunActionOptions } from '../support/run-action.js';
 import type { ToolMirror } from '../support/tool-mirror/server.js';
 import { findLeaks } from '../support/secret-scan.js';
@@ -66,6 +67,19 @@ describe('render mode (dist/index.js as a runner runs it)', () => {
     expect(run.summary).toContain('| ConfigMap `registry-harbor-jobservice` | `config.yml` |');
     const manifests = readFileSync(run.outputs['manifests-file']!, 'utf8');
     expect(manifests).toContain('redis://:from-cluster~registry-harbor-tke-redis~REDIS_PASSWORD@redis.db:6379/10?idle_timeout_seconds=30');
+  });
+
+  it('sends the cluster not a single request, even with a kubeconfig at hand', async () => {
+    const sim = await startKubeSim();
+    try {
+      const kubeconfig = readFileSync(sim.writeKubeconfig(mkdtempSync(join(tmpdir(), 'render-kubeconfig-'))), 'utf8');
+      const rendered = await runAction({ ...seedInputs, kubeconfig });
+      expect(rendered.exitCode).toBe(0);
+      expect(readFileSync(rendered.outputs['manifests-file']!, 'utf8')).toContain('name: registry-harbor-core');
+      expect(sim.journal).toEqual([]);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('carries on without manifests, with a warning, when the chart cannot be fetched', async () => {

@@ -7,6 +7,7 @@ import { startLookupStandIn } from '../helm/lookup-stand-in.js';
 import { templateChart } from '../helm/template.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { Kubectl } from '../kube/kubectl.js';
+import { readManagedSecrets, type StoredSecrets } from '../kube/cluster-secrets.js';
 import { cfsObjects, virtualService, type KubeObject } from '../kube/manifests.js';
 import { inGroup, log } from '../report/log.js';
 import type { HarborValues } from '../values/generate.js';
@@ -125,9 +126,9 @@ function liveObjects(kubectl: Kubectl, objects: KubeObject[], namespace: string,
   });
 }
 
-async function managedSecretDrift(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[]): Promise<string[]> {
+async function managedSecretDrift(secrets: ManagedSecret[], stored: Promise<StoredSecrets>): Promise<string[]> {
   const lines: string[] = [];
-  const found = await Promise.all(secrets.map((secret) => kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true })));
+  const found = await stored;
   for (const [index, secret] of secrets.entries()) {
     const live = found[index];
     if (!live) {
@@ -144,10 +145,16 @@ async function managedSecretDrift(kubectl: Kubectl, namespace: string, secrets: 
 }
 
 /**
- * `release`: the release's latest revision when the caller has read it already (deploy has), so
- * it is not read twice.
+ * `known`: what the caller has read already (deploy has: the release's latest revision, its
+ * Secrets), so it is not read twice.
  */
-export async function detectDrift(config: ActionConfig, harbor: HarborValues, sources: DriftSources, directory: string, known?: { release: ReleaseStatus | undefined }): Promise<DriftReport> {
+export async function detectDrift(
+  config: ActionConfig,
+  harbor: HarborValues,
+  sources: DriftSources,
+  directory: string,
+  known?: { release: ReleaseStatus | undefined; secrets?: Promise<StoredSecrets> },
+): Promise<DriftReport> {
   const { helm, kubectl } = sources;
   return inGroup('Drift: declared vs release vs cluster', async () => {
     const release = known ? known.release : await helm.status(config.release, config.namespace);
@@ -155,15 +162,20 @@ export async function detectDrift(config: ActionConfig, harbor: HarborValues, so
       log.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
       return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
     }
-    // Every read that does not wait for another, side by side.
-    const [storedValues, storedManifest, declared, secrets] = await Promise.all([
+    // Every read that does not wait for another, side by side. The live objects are read as soon
+    // as the stored manifest names them, while the chart still renders; only objects the render
+    // adds are read after it.
+    const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
+    const storedManifest = helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }).then((result) => parseManifests(result.stdout));
+    const liveOfStored = storedManifest.then((objects) => liveObjects(kubectl, [...objects, ...extras], config.namespace, directory));
+    const [storedValues, stored, declared, secrets, live] = await Promise.all([
       helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true }),
-      helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }),
+      storedManifest,
       declaredManifests(config, harbor, sources, directory),
-      managedSecretDrift(kubectl, config.namespace, harbor.secrets),
+      managedSecretDrift(harbor.secrets, known?.secrets ?? readManagedSecrets(kubectl, config.namespace, harbor.secrets)),
+      liveOfStored,
     ]);
     const values = valueDifferences(harbor.values, JSON.parse(storedValues.stdout || '{}') ?? {});
-    const stored = parseManifests(storedManifest.stdout);
     const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
     const manifest: ObjectDrift[] = [];
     for (const object of declared.objects) {
@@ -178,8 +190,8 @@ export async function detectDrift(config: ActionConfig, harbor: HarborValues, so
     }
     for (const key of storedByKey.keys()) if (!declared.objects.some((o) => objectKey(o) === key)) manifest.push({ object: key, change: 'removed', differences: [] });
 
-    const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
-    const live = await liveObjects(kubectl, [...declared.objects, ...extras], config.namespace, directory);
+    const added = declared.objects.filter((o) => !storedByKey.has(objectKey(o)));
+    if (added.length > 0) for (const [key, object] of await liveObjects(kubectl, added, config.namespace, directory)) live.set(key, object);
     const liveDrift: ObjectDrift[] = [];
     for (const object of [...declared.objects, ...extras]) {
       const key = objectKey(object);

@@ -1,4 +1,5 @@
 import type { ClusterAccess } from '../kube/kubectl.js';
+import { inGroup, log } from '../report/log.js';
 import { HELM_GRACE_MS } from '../run/cancel.js';
 import { runTool, ToolError, type ToolRunOptions, type ToolRunResult } from '../tools/exec.js';
 
@@ -23,6 +24,12 @@ export interface ReleaseRevision {
 
 /** Statuses a release is left in when the helm that held it was killed (a cancelled workflow run). */
 export const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'];
+
+/** What `helm upgrade` made: the new revision, and the manifest it applied (unredacted: for comparisons only). */
+export interface UpgradedRelease {
+  status: ReleaseStatus;
+  manifest: string;
+}
 
 export interface UpgradeSettings {
   release: string;
@@ -92,9 +99,27 @@ export class Helm {
     }
   }
 
-  upgrade(settings: UpgradeSettings): Promise<ToolRunResult> {
-    // On a cancel helm gets its SIGINT and the time to mark the release failed and roll back.
-    return this.run(upgradeArgs(this.major, settings), { group: `helm upgrade --install ${settings.release}`, cancelGraceMs: HELM_GRACE_MS });
+  /**
+   * `helm upgrade --install`, answered with the release it made (`-o json`): its status and the
+   * manifest it applied come with it, instead of two more helm calls across the link afterwards.
+   */
+  async upgrade(settings: UpgradeSettings): Promise<UpgradedRelease> {
+    return inGroup(`helm upgrade --install ${settings.release}`, async () => {
+      // On a cancel helm gets its SIGINT and the time to mark the release failed and roll back.
+      const { stdout } = await this.run([...upgradeArgs(this.major, settings), '-o', 'json'], { rawStdout: true, cancelGraceMs: HELM_GRACE_MS });
+      const release = JSON.parse(stdout) as { version: number; info?: { status?: string; description?: string; notes?: string }; chart?: { metadata?: { version?: string; appVersion?: string } }; manifest?: string };
+      const status: ReleaseStatus = {
+        name: settings.release,
+        namespace: settings.namespace,
+        revision: release.version,
+        status: release.info?.status ?? 'unknown',
+        chartVersion: release.chart?.metadata?.version,
+        appVersion: release.chart?.metadata?.appVersion,
+      };
+      log.info(`Release ${settings.release} revision ${status.revision}: ${status.status}${release.info?.description ? ` (${release.info.description})` : ''}`);
+      if (release.info?.notes?.trim()) log.info(release.info.notes.trimEnd());
+      return { status, manifest: release.manifest ?? '' };
+    });
   }
 
   rollback(release: string, namespace: string, revision: number, timeoutMs: number): Promise<ToolRunResult> {

@@ -165,9 +165,24 @@ export class KubeApi {
         response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, undefined)));
       });
       request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-      request.on('error', (error: NodeJS.ErrnoException) => reject(new KubeApiError(`${method} ${path}: ${error.code ?? error.message}`, undefined)));
+      request.on('error', (error: NodeJS.ErrnoException) => reject(new KubeApiError(transportFailure(url, error), undefined)));
       request.end(body);
     });
+  }
+}
+
+/** A failed connection in the words kubectl uses for it. */
+function transportFailure(url: URL, error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return `the connection to the server ${url.host} was refused`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the server ${url.hostname} could not be resolved (${error.code})`;
+    case 'ECONNRESET':
+      return `the server ${url.host} closed the connection`;
+    default:
+      return `${url.host}: ${error.code ?? error.message}`;
   }
 }
 

@@ -71,11 +71,21 @@ function sameData(a: Record<string, string>, b: Record<string, string>): boolean
  * are rewritten only when they differ); generated ones are created when absent and never replaced,
  * so upgrades do not rotate them and the rendered values stay the same.
  */
-export async function ensureSecrets(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[], registryUsername: string): Promise<SecretsOutcome> {
+export type StoredSecrets = Array<{ data?: Record<string, string> } | undefined>;
+
+/**
+ * The managed Secrets as stored, in the order given, absent ones undefined: read all at once and
+ * unredacted (never logged), since their data is compared with the inputs. Deploy reads them once
+ * for the drift check and for writing.
+ */
+export function readManagedSecrets(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[]): Promise<StoredSecrets> {
+  return Promise.all(secrets.map((secret) => kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true })));
+}
+
+export async function ensureSecrets(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[], registryUsername: string, stored?: StoredSecrets): Promise<SecretsOutcome> {
   const outcome: SecretsOutcome = { created: [], updated: [], unchanged: [] };
   const wanted: KubeObject[] = [];
-  // Read unredacted (never logged): the stored data is compared with the inputs. All at once.
-  const existingSecrets = await Promise.all(secrets.map((secret) => kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true })));
+  const existingSecrets = stored ?? (await readManagedSecrets(kubectl, namespace, secrets));
   for (const [index, secret] of secrets.entries()) {
     const existing = existingSecrets[index];
     if (secret.generated) {

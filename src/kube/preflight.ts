@@ -65,10 +65,11 @@ export async function reachCluster(kubectl: Kubectl): Promise<string> {
 /** Checks reachability and permissions; returns whether the namespace exists. */
 export async function clusterPreflight(kubectl: Kubectl, config: ActionConfig): Promise<{ namespaceExists: boolean; serverVersion: string }> {
   return inGroup('Cluster preflight', async () => {
-    const serverVersion = await reachCluster(kubectl);
     const needsVirtualService = config.expose.gateway !== undefined && config.expose.type !== 'route';
-    // Independent reads, side by side: one round trip across a long link instead of a dozen.
-    const [namespaceExists, permissions, answers, servesVirtualService] = await (async () => {
+    // Independent reads, side by side: one round trip across a long link instead of a dozen. An
+    // unreachable API server is reported by reachCluster, whatever the other reads say.
+    const version = reachCluster(kubectl);
+    const reads = (async () => {
       const namespace = kubectl.get('namespace', config.namespace).then((found) => found !== undefined);
       const withNamespace = requiredPermissions(config, true);
       const checks = Promise.all(withNamespace.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)));
@@ -80,6 +81,9 @@ export async function clusterPreflight(kubectl: Kubectl, config: ActionConfig): 
       const answered = [...(await Promise.all(extra.map((p) => kubectl.canI(p.verb, p.resource, p.clusterScoped ? undefined : config.namespace)))), ...(await checks)];
       return [exists, [...extra, ...withNamespace], answered, await virtualService] as const;
     })();
+    reads.catch(() => undefined);
+    const serverVersion = await version;
+    const [namespaceExists, permissions, answers, servesVirtualService] = await reads;
     const missing = permissions.filter((_, i) => !answers[i]);
     if (missing.length > 0) {
       throw new ClusterPreflightError(

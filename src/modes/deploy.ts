@@ -1,12 +1,12 @@
 import { detectDrift, driftText } from '../drift/detect.js';
 import type { FetchedChart } from '../helm/chart-package.js';
 import { inputSecretValues, secretPlacements, type SecretPlacement } from '../helm/secret-placements.js';
-import { type Helm, PENDING_STATUSES, type ReleaseStatus } from '../helm/helm.js';
+import { type Helm, PENDING_STATUSES, type ReleaseStatus, type UpgradedRelease } from '../helm/helm.js';
 import type { ActionConfig } from '../inputs/config.js';
 import type { InputProblem } from '../inputs/problems.js';
 import { cfsObjects, frontServiceFromValues, virtualService } from '../kube/manifests.js';
 import { prepareCfsDirectories } from '../kube/cfs.js';
-import { ensureSecrets, type SecretsOutcome } from '../kube/cluster-secrets.js';
+import { ensureSecrets, readManagedSecrets, type SecretsOutcome } from '../kube/cluster-secrets.js';
 import type { Diagnosis } from '../kube/diagnose.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import { clusterPreflight } from '../kube/preflight.js';
@@ -150,8 +150,14 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
 
   const session = await openClusterSession(config, harbor, directory);
   const { helm, kubectl, helmTool, chart, valuesFile, digest } = session;
+  // Reads that need nothing but the cluster, side by side with the preflight: its errors come first.
+  const releaseRead = helm.status(config.release, config.namespace).then((status) => ({ status }), (error: unknown) => ({ error }));
+  const secretsRead = readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+  secretsRead.catch(() => undefined);
   const { namespaceExists } = await clusterPreflight(kubectl, config);
-  const before = await helm.status(config.release, config.namespace);
+  const released = await releaseRead;
+  if ('error' in released) throw released.error;
+  const before = released.status;
   const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
   const versionChange = harborVersionChange(before, chart);
   if (versionChange) log.warning(versionChangeWarning(config, versionChange, before!), 'Harbor version change');
@@ -174,7 +180,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
       await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
       applied.push(`Namespace ${config.namespace}`);
     }
-    secrets = await ensureSecrets(kubectl, config.namespace, harbor.secrets, registryUsername);
+    secrets = await ensureSecrets(kubectl, config.namespace, harbor.secrets, registryUsername, await secretsRead);
     const volumes = cfsObjects(config);
     if (volumes.length > 0) {
       await kubectl.apply(volumes);
@@ -193,8 +199,9 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   await watch.start();
   const upgradeStarted = performance.now();
   let upgradeError: Error | undefined;
+  let upgraded: UpgradedRelease | undefined;
   try {
-    await helm.upgrade({
+    upgraded = await helm.upgrade({
       release: config.release,
       namespace: config.namespace,
       chartPath: chart.path,
@@ -234,7 +241,8 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   }
 
   // The release as it stands, and where the chart copied secrets: read side by side.
-  const [after, copies] = await Promise.all([helm.status(config.release, config.namespace), upgradeError ? Promise.resolve([]) : secretCopies(helm, config, harbor)]);
+  const after = upgraded?.status ?? (await helm.status(config.release, config.namespace));
+  const copies = upgraded ? secretPlacements(upgraded.manifest, inputSecretValues(harbor.secrets)) : [];
   const front = `${config.namespace}/${frontServiceFromValues(harbor.values, config.expose.type)}:80`;
   setOutput('in-sync', 'false');
   if (after) {
