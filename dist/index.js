@@ -67154,6 +67154,11 @@ async function runTool(toolPath, args, options = {}) {
         const stderr = (0,redact/* redact */.E$)(output.stderr);
         if (!options.quietStdout && !options.rawStdout && stdout.trim())
             log/* log */.Rm.info(stdout.trimEnd());
+        // Output kept out of the log for its caller to parse has no caller when the process failed or
+        // was stopped: what it said then (helm's "Release … has been cancelled") belongs in the log.
+        const failed = output.stoppedByCancel || output.timedOut || ![0, ...(options.acceptExitCodes ?? [])].includes(output.exitCode);
+        if (options.rawStdout && failed && output.stdout.trim())
+            log/* log */.Rm.info(lastLines((0,redact/* redact */.E$)(output.stdout), 50));
         if (stderr.trim())
             log/* log */.Rm.info(stderr.trimEnd());
         log/* log */.Rm.info(`  (${toolName} exited ${output.exitCode} after ${(0,log/* formatSeconds */.Xo)(durationMs)}${output.stoppedByCancel ? ', stopped by the cancel' : ''})`);

@@ -55,7 +55,7 @@ export type ScenarioName = 'before helm' | 'helm upgrade (install)' | 'helm upgr
 export const SLOW_PODS_MS = 120_000;
 const FAST_PODS_MS = 150;
 /** What the cancelled upgrades change: the image core runs. */
-export const NEW_CORE_IMAGE = 'goharbor/harbor-core:v2.15.2';
+export const NEW_CORE_IMAGE = 'docker.io/goharbor/harbor-core:v2.15.2';
 const NEW_CORE_TAG = 'core.image.tag=v2.15.2';
 
 /** The release as helm stores it: the latest record's revision and status, or undefined when there is none. */

@@ -90,6 +90,10 @@ export async function runTool(toolPath: string, args: string[], options: ToolRun
     const stdout = options.rawStdout ? output.stdout : redact(output.stdout);
     const stderr = redact(output.stderr);
     if (!options.quietStdout && !options.rawStdout && stdout.trim()) log.info(stdout.trimEnd());
+    // Output kept out of the log for its caller to parse has no caller when the process failed or
+    // was stopped: what it said then (helm's "Release … has been cancelled") belongs in the log.
+    const failed = output.stoppedByCancel || output.timedOut || ![0, ...(options.acceptExitCodes ?? [])].includes(output.exitCode);
+    if (options.rawStdout && failed && output.stdout.trim()) log.info(lastLines(redact(output.stdout), 50));
     if (stderr.trim()) log.info(stderr.trimEnd());
     log.info(`  (${toolName} exited ${output.exitCode} after ${formatSeconds(durationMs)}${output.stoppedByCancel ? ', stopped by the cancel' : ''})`);
     // Whatever it answered, a process the cancel stopped has no answer its caller should act on.
