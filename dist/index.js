@@ -69303,7 +69303,108 @@ async function prepareCfsDirectories(kubectl, config) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/net/http-request.ts
+
+
+
+/** No byte arrived for `idleMs`. */
+class HttpStalledError extends Error {
+    idleMs;
+    code = 'ETIMEDOUT';
+    constructor(idleMs) {
+        super(`no data for ${idleMs} ms`);
+        this.idleMs = idleMs;
+        this.name = 'HttpStalledError';
+    }
+}
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+async function sendHttp(url, call) {
+    let current = url;
+    let method = (call.method ?? 'GET').toUpperCase();
+    let body = call.body;
+    const headers = { ...call.headers };
+    for (let redirects = 0;; redirects++) {
+        const answer = await sendOnce(current, { ...call, method, headers, body });
+        const location = answer.headers.location;
+        if (!REDIRECTS.has(answer.status) || !location || redirects >= (call.maxRedirects ?? 0))
+            return answer;
+        answer.body.resume();
+        const next = new URL(location, current);
+        // As fetch does: credentials stay with the origin they were meant for, and a 303 (or a
+        // 301/302 after a POST) turns into a GET without a body.
+        if (next.origin !== current.origin)
+            deleteHeader(headers, 'authorization');
+        if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === 'POST')) {
+            method = method === 'HEAD' ? 'HEAD' : 'GET';
+            body = undefined;
+            deleteHeader(headers, 'content-type');
+            deleteHeader(headers, 'content-length');
+        }
+        current = next;
+    }
+}
+function deleteHeader(headers, name) {
+    for (const key of Object.keys(headers))
+        if (key.toLowerCase() === name)
+            delete headers[key];
+}
+function sendOnce(url, call) {
+    const cleanup = (0,cancel/* isCancelled */.mm)();
+    const idleMs = cleanup ? Math.min(call.idleTimeoutMs, (0,cancel/* remainingMs */.XW)()) : call.idleTimeoutMs;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return Promise.reject(new Error(`${url.protocol} URLs are not supported`));
+    const requester = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
+    const headers = { ...call.headers };
+    if (call.body !== undefined)
+        headers['content-length'] = String(call.body.length);
+    else if (call.method === 'PUT' || call.method === 'POST' || call.method === 'PATCH')
+        headers['content-length'] = '0';
+    return new Promise((resolve, reject) => {
+        const outgoing = requester(url, { method: call.method, headers, timeout: idleMs, ...(call.agent ? { agent: call.agent } : {}) });
+        let answered;
+        // The body, once answered, is what the reader waits on: it must see the cause, not a reset.
+        const stop = (error) => (answered ? answered.destroy(error) : outgoing.destroy(error));
+        const stopOnCancel = cleanup ? () => undefined : (0,cancel/* onCancel */.Ao)(stop);
+        // The socket's idle timeout covers the wait for the answer and every gap in the body.
+        outgoing.on('timeout', () => stop(new HttpStalledError(idleMs)));
+        outgoing.on('error', (error) => {
+            stopOnCancel();
+            reject((0,cancel/* isCancelled */.mm)() && !cleanup ? (0,cancel/* cancellation */.WN)() : error);
+        });
+        outgoing.on('response', (response) => {
+            answered = response;
+            response.on('close', stopOnCancel);
+            resolve({ url, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: response });
+        });
+        outgoing.end(call.body);
+    });
+}
+/** Reads a whole body; more than `maxBytes` destroys it and fails. */
+async function readBody(body, maxBytes = Infinity) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of body) {
+        size += chunk.length;
+        if (size > maxBytes) {
+            body.destroy();
+            throw new BodyTooLargeError(maxBytes);
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+class BodyTooLargeError extends Error {
+    maxBytes;
+    constructor(maxBytes) {
+        super(`the answer is larger than ${maxBytes} bytes`);
+        this.maxBytes = maxBytes;
+        this.name = 'BodyTooLargeError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/kube/api-client.ts
+
+
 
 
 
@@ -69318,8 +69419,8 @@ async function prepareCfsDirectories(kubectl, config) {
  * parallel. kubectl stays the client for what needs it: watches, logs, and any kubeconfig this
  * client does not speak (exec plugins, auth providers, a proxy), where callers fall back to it.
  *
- * node:http(s), not fetch: undici's HTTP/1 parser can crash the process on servers that close a
- * connection after the body (undici issue 5360).
+ * On the action's node:http client (src/net/http-request.ts: not fetch, whose undici parser can
+ * crash the process on servers that close a connection after the body; and it ends on a cancel).
  */
 class KubeApiError extends Error {
     status;
@@ -69419,27 +69520,22 @@ class KubeApi {
         }
         return JSON.parse(text);
     }
-    send(method, path, body, contentType) {
+    async send(method, path, body, contentType) {
         const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${path}`, this.base);
         const headers = { Accept: 'application/json', 'User-Agent': 'harbor-tke-action' };
         if (this.authorization)
             headers.Authorization = this.authorization;
-        if (body !== undefined) {
+        if (body !== undefined)
             headers['Content-Type'] = contentType ?? 'application/json';
-            headers['Content-Length'] = String(Buffer.byteLength(body));
+        try {
+            const answer = await sendHttp(url, { method, headers, body: body === undefined ? undefined : Buffer.from(body), idleTimeoutMs: REQUEST_TIMEOUT_MS, agent: this.agent });
+            return { status: answer.status, contentType: String(answer.headers['content-type'] ?? ''), body: await readBody(answer.body) };
         }
-        const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
-        return new Promise((resolve, reject) => {
-            const request = send(url, { method, headers, agent: this.agent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
-                const chunks = [];
-                response.on('data', (chunk) => chunks.push(chunk));
-                response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-                response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, undefined)));
-            });
-            request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-            request.on('error', (error) => reject(new KubeApiError(transportFailure(url, error), undefined)));
-            request.end(body);
-        });
+        catch (error) {
+            if (error instanceof cancel/* RunCancelledError */.Bi)
+                throw error;
+            throw new KubeApiError(transportFailure(url, error), undefined);
+        }
     }
 }
 /** A failed connection in the words kubectl uses for it. */
@@ -69452,6 +69548,8 @@ function transportFailure(url, error) {
             return `the server ${url.hostname} could not be resolved (${error.code})`;
         case 'ECONNRESET':
             return `the server ${url.host} closed the connection`;
+        case 'ETIMEDOUT':
+            return `${url.host} sent nothing for ${REQUEST_TIMEOUT_MS / 1000} s`;
         default:
             return `${url.host}: ${error.code ?? error.message}`;
     }
@@ -71492,105 +71590,6 @@ function _unique(values) {
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/net/http-request.ts
-
-
-
-/** No byte arrived for `idleMs`. */
-class HttpStalledError extends Error {
-    idleMs;
-    code = 'ETIMEDOUT';
-    constructor(idleMs) {
-        super(`no data for ${idleMs} ms`);
-        this.idleMs = idleMs;
-        this.name = 'HttpStalledError';
-    }
-}
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-async function sendHttp(url, call) {
-    let current = url;
-    let method = (call.method ?? 'GET').toUpperCase();
-    let body = call.body;
-    const headers = { ...call.headers };
-    for (let redirects = 0;; redirects++) {
-        const answer = await sendOnce(current, { ...call, method, headers, body });
-        const location = answer.headers.location;
-        if (!REDIRECTS.has(answer.status) || !location || redirects >= (call.maxRedirects ?? 0))
-            return answer;
-        answer.body.resume();
-        const next = new URL(location, current);
-        // As fetch does: credentials stay with the origin they were meant for, and a 303 (or a
-        // 301/302 after a POST) turns into a GET without a body.
-        if (next.origin !== current.origin)
-            deleteHeader(headers, 'authorization');
-        if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === 'POST')) {
-            method = method === 'HEAD' ? 'HEAD' : 'GET';
-            body = undefined;
-            deleteHeader(headers, 'content-type');
-            deleteHeader(headers, 'content-length');
-        }
-        current = next;
-    }
-}
-function deleteHeader(headers, name) {
-    for (const key of Object.keys(headers))
-        if (key.toLowerCase() === name)
-            delete headers[key];
-}
-function sendOnce(url, call) {
-    const cleanup = (0,cancel/* isCancelled */.mm)();
-    const idleMs = cleanup ? Math.min(call.idleTimeoutMs, (0,cancel/* remainingMs */.XW)()) : call.idleTimeoutMs;
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        return Promise.reject(new Error(`${url.protocol} URLs are not supported`));
-    const requester = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
-    const headers = { ...call.headers };
-    if (call.body !== undefined)
-        headers['content-length'] = String(call.body.length);
-    else if (call.method === 'PUT' || call.method === 'POST' || call.method === 'PATCH')
-        headers['content-length'] = '0';
-    return new Promise((resolve, reject) => {
-        const outgoing = requester(url, { method: call.method, headers, timeout: idleMs });
-        let answered;
-        // The body, once answered, is what the reader waits on: it must see the cause, not a reset.
-        const stop = (error) => (answered ? answered.destroy(error) : outgoing.destroy(error));
-        const stopOnCancel = cleanup ? () => undefined : (0,cancel/* onCancel */.Ao)(stop);
-        // The socket's idle timeout covers the wait for the answer and every gap in the body.
-        outgoing.on('timeout', () => stop(new HttpStalledError(idleMs)));
-        outgoing.on('error', (error) => {
-            stopOnCancel();
-            reject((0,cancel/* isCancelled */.mm)() && !cleanup ? (0,cancel/* cancellation */.WN)() : error);
-        });
-        outgoing.on('response', (response) => {
-            answered = response;
-            response.on('close', stopOnCancel);
-            resolve({ url, status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: response });
-        });
-        outgoing.end(call.body);
-    });
-}
-/** Reads a whole body; more than `maxBytes` destroys it and fails. */
-async function readBody(body, maxBytes = Infinity) {
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of body) {
-        size += chunk.length;
-        if (size > maxBytes) {
-            body.destroy();
-            throw new BodyTooLargeError(maxBytes);
-        }
-        chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-}
-class BodyTooLargeError extends Error {
-    maxBytes;
-    constructor(maxBytes) {
-        super(`the answer is larger than ${maxBytes} bytes`);
-        this.maxBytes = maxBytes;
-        this.name = 'BodyTooLargeError';
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/tools/download.ts
 /**
  * HTTP downloads for the installer: streamed to disk with the SHA-256 computed on the way, so a
@@ -71648,17 +71647,14 @@ async function downloadToFile(url, file, policy = DEFAULT_RETRY_POLICY) {
 /** A small text file (checksum, version pointer): refuses bodies over `maxBytes`. */
 async function fetchText(url, policy = DEFAULT_RETRY_POLICY, maxBytes = 64 * 1024) {
     return withRetries(url, policy, async (body) => {
-        const chunks = [];
-        let size = 0;
-        for await (const chunk of body) {
-            size += chunk.length;
-            if (size > maxBytes) {
-                body.destroy();
-                throw new DownloadError(`${url} sent more than ${maxBytes} bytes where a short text file was expected.`, url, 200, false);
-            }
-            chunks.push(chunk);
+        try {
+            return (await readBody(body, maxBytes)).toString('utf8');
         }
-        return Buffer.concat(chunks).toString('utf8');
+        catch (error) {
+            if (error instanceof BodyTooLargeError)
+                throw new DownloadError(`${url} sent more than ${maxBytes} bytes where a short text file was expected.`, url, 200, false);
+            throw error;
+        }
     });
 }
 async function withRetries(url, policy, consume) {

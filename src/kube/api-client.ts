@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { dirname, isAbsolute, join } from 'node:path';
 import yaml from 'js-yaml';
+import { readBody, sendHttp } from '../net/http-request.js';
 import { registerSecret } from '../report/redact.js';
+import { RunCancelledError } from '../run/cancel.js';
 
 /**
  * The Kubernetes API over one pool of kept-alive connections, for the reads (and server-side
@@ -13,8 +15,8 @@ import { registerSecret } from '../report/redact.js';
  * parallel. kubectl stays the client for what needs it: watches, logs, and any kubeconfig this
  * client does not speak (exec plugins, auth providers, a proxy), where callers fall back to it.
  *
- * node:http(s), not fetch: undici's HTTP/1 parser can crash the process on servers that close a
- * connection after the body (undici issue 5360).
+ * On the action's node:http client (src/net/http-request.ts: not fetch, whose undici parser can
+ * crash the process on servers that close a connection after the body; and it ends on a cancel).
  */
 export class KubeApiError extends Error {
   constructor(
@@ -148,26 +150,18 @@ export class KubeApi {
     return JSON.parse(text) as T;
   }
 
-  private send(method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; contentType: string; body: Buffer }> {
+  private async send(method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; contentType: string; body: Buffer }> {
     const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${path}`, this.base);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'harbor-tke-action' };
     if (this.authorization) headers.Authorization = this.authorization;
-    if (body !== undefined) {
-      headers['Content-Type'] = contentType ?? 'application/json';
-      headers['Content-Length'] = String(Buffer.byteLength(body));
+    if (body !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
+    try {
+      const answer = await sendHttp(url, { method, headers, body: body === undefined ? undefined : Buffer.from(body), idleTimeoutMs: REQUEST_TIMEOUT_MS, agent: this.agent });
+      return { status: answer.status, contentType: String(answer.headers['content-type'] ?? ''), body: await readBody(answer.body) };
+    } catch (error) {
+      if (error instanceof RunCancelledError) throw error;
+      throw new KubeApiError(transportFailure(url, error as NodeJS.ErrnoException), undefined);
     }
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const request = send(url, { method, headers, agent: this.agent, timeout: REQUEST_TIMEOUT_MS }, (response: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
-        response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, undefined)));
-      });
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
-      request.on('error', (error: NodeJS.ErrnoException) => reject(new KubeApiError(transportFailure(url, error), undefined)));
-      request.end(body);
-    });
   }
 }
 
@@ -181,6 +175,8 @@ function transportFailure(url: URL, error: NodeJS.ErrnoException): string {
       return `the server ${url.hostname} could not be resolved (${error.code})`;
     case 'ECONNRESET':
       return `the server ${url.host} closed the connection`;
+    case 'ETIMEDOUT':
+      return `${url.host} sent nothing for ${REQUEST_TIMEOUT_MS / 1000} s`;
     default:
       return `${url.host}: ${error.code ?? error.message}`;
   }

@@ -1,5 +1,6 @@
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { cancellation, isCancelled, onCancel, remainingMs } from '../run/cancel.js';
 
 /**
@@ -31,6 +32,8 @@ export interface HttpCall {
   idleTimeoutMs: number;
   /** Redirects followed (as fetch's redirect: 'follow' does); 0 returns the 3xx answer. */
   maxRedirects?: number;
+  /** Connections to use (kept alive, with a client's TLS settings); Node's default agent otherwise. */
+  agent?: Agent;
 }
 
 export interface HttpAnswer {
@@ -91,7 +94,7 @@ function sendOnce(url: URL, call: HttpCall & { method: string }): Promise<HttpAn
   if (call.body !== undefined) headers['content-length'] = String(call.body.length);
   else if (call.method === 'PUT' || call.method === 'POST' || call.method === 'PATCH') headers['content-length'] = '0';
   return new Promise((resolve, reject) => {
-    const outgoing = requester(url, { method: call.method, headers, timeout: idleMs });
+    const outgoing = requester(url, { method: call.method, headers, timeout: idleMs, ...(call.agent ? { agent: call.agent } : {}) });
     let answered: IncomingMessage | undefined;
     // The body, once answered, is what the reader waits on: it must see the cause, not a reset.
     const stop = (error: Error) => (answered ? answered.destroy(error) : outgoing.destroy(error));
@@ -112,7 +115,7 @@ function sendOnce(url: URL, call: HttpCall & { method: string }): Promise<HttpAn
 }
 
 /** Reads a whole body; more than `maxBytes` destroys it and fails. */
-export async function readBody(body: IncomingMessage, maxBytes = Infinity): Promise<Buffer> {
+export async function readBody(body: Readable, maxBytes = Infinity): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

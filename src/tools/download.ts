@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HttpStalledError, sendHttp } from '../net/http-request.js';
+import { BodyTooLargeError, HttpStalledError, readBody, sendHttp } from '../net/http-request.js';
 import { formatSeconds, log } from '../report/log.js';
 import { cancellableSleep, RunCancelledError } from '../run/cancel.js';
 
@@ -71,17 +71,12 @@ export async function downloadToFile(url: string, file: string, policy: RetryPol
 /** A small text file (checksum, version pointer): refuses bodies over `maxBytes`. */
 export async function fetchText(url: string, policy: RetryPolicy = DEFAULT_RETRY_POLICY, maxBytes = 64 * 1024): Promise<string> {
   return withRetries(url, policy, async (body) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        body.destroy();
-        throw new DownloadError(`${url} sent more than ${maxBytes} bytes where a short text file was expected.`, url, 200, false);
-      }
-      chunks.push(chunk as Buffer);
+    try {
+      return (await readBody(body, maxBytes)).toString('utf8');
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new DownloadError(`${url} sent more than ${maxBytes} bytes where a short text file was expected.`, url, 200, false);
+      throw error;
     }
-    return Buffer.concat(chunks).toString('utf8');
   });
 }
 
