@@ -2,37 +2,31 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { FetchedChart } from '../helm/chart-package.js';
+import { checksumSources, manifestSources, readChartFiles } from '../helm/checksum-sources.js';
 import type { Helm } from '../helm/helm.js';
 import { templateChart } from '../helm/template.js';
 import type { ActionConfig } from '../inputs/config.js';
+import { SECRET_INPUTS, type InputName } from '../inputs/definitions.js';
+import { secretObject } from '../kube/cluster-secrets.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import { cfsObjects, virtualService, type KubeObject } from '../kube/manifests.js';
 import { inGroup, log } from '../report/log.js';
 import type { HarborValues } from '../values/generate.js';
 import type { ManagedSecret } from '../values/secrets.js';
-import { declaredDifferences, describeDifference, isSecretPath, leafPathsByKey, randomPaths } from './compare.js';
+import { analyseChanges, type ChangeReport, type ObjectVersions, type VersionChange } from './changes.js';
+import { leafPathsByKey, randomPaths } from './compare.js';
+import { SecretKnowledge } from './secret-knowledge.js';
 
 /** What differs between the declared Harbor and the release and objects on the cluster. */
-export interface ObjectDrift {
-  object: string;
-  /** missing: declared but not on the cluster; changed: fields differ. */
-  change: 'missing' | 'changed' | 'added' | 'removed';
-  differences: string[];
-}
-
 export interface DriftReport {
   /** absent: no release yet (reported, not an error). */
   release: 'absent' | 'present';
   status?: string;
   revision?: number;
-  /** (1) declared values vs `helm get values`. */
-  values: string[];
-  /** (2) declared manifests vs `helm get manifest`. */
-  manifest: ObjectDrift[];
-  /** (3) declared manifests (and the action's own objects) vs the live objects. */
-  live: ObjectDrift[];
-  /** The action's Secrets whose content differs from the inputs, or that are gone: names and keys only. */
-  secrets: string[];
+  /** The chart and Harbor versions the release runs, and the ones the inputs declare. */
+  versions: VersionChange;
+  /** What a deploy would change (present when the release is). */
+  changes?: ChangeReport;
   drifted: boolean;
 }
 
@@ -44,19 +38,6 @@ function parseManifests(text: string): KubeObject[] {
   return (yaml.loadAll(text) as (KubeObject | null)[]).filter((object): object is KubeObject => !!object && typeof object === 'object' && !!object.kind);
 }
 
-/** Symmetric comparison of two values trees, leaf by leaf. */
-function valueDifferences(declared: unknown, live: unknown): string[] {
-  const a = leafPathsByKey(declared);
-  const b = leafPathsByKey(live);
-  const lines: string[] = [];
-  for (const [path, value] of a) {
-    if (!b.has(path)) lines.push(isSecretPath(path) ? `${path}: added (secret)` : `${path}: added ${JSON.stringify(value)}`);
-    else if (String(b.get(path)) !== String(value)) lines.push(describeDifference({ path, declared: value, live: b.get(path), secret: isSecretPath(path) }));
-  }
-  for (const path of b.keys()) if (!a.has(path)) lines.push(`${path}: removed`);
-  return lines;
-}
-
 /** What drift detection reads the cluster and the chart through. */
 export interface DriftSources {
   helm: Helm;
@@ -65,13 +46,23 @@ export interface DriftSources {
   valuesFile: string;
 }
 
+interface DeclaredManifests {
+  objects: KubeObject[];
+  /** Per object: the paths that differ between two renders (the chart's random fields). */
+  random: Map<string, Set<string>>;
+  /** Helm's output as printed (it may hold secrets: for comparisons and `# Source:` lines only). */
+  text: string;
+  /** The same, redacted, for `kubectl get -f`. */
+  file: string;
+}
+
 /**
  * The declared manifests, rendered as an upgrade renders them: the chart's lookups answered by the
  * cluster (`--dry-run=server`), so what a chart reads there (the Redis password 1.19 copies into
  * ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered twice: what still differs
  * between the two renders is the chart's randomness.
  */
-async function declaredManifests(config: ActionConfig, sources: DriftSources, directory: string): Promise<{ objects: KubeObject[]; random: Map<string, Set<string>>; file: string }> {
+async function declaredManifests(config: ActionConfig, sources: DriftSources, directory: string): Promise<DeclaredManifests> {
   const { helm } = sources;
   const render = (name: string) =>
     templateChart({
@@ -88,10 +79,11 @@ async function declaredManifests(config: ActionConfig, sources: DriftSources, di
   const firstObjects = parseManifests(first.manifests);
   const secondObjects = new Map(parseManifests(second.manifests).map((o) => [objectKey(o), o]));
   const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)), o.kind)]));
-  return { objects: firstObjects, random, file: first.manifestsFile };
+  return { objects: firstObjects, random, text: first.manifests, file: first.manifestsFile };
 }
 
 async function liveObjects(kubectl: Kubectl, file: string, namespace: string): Promise<Map<string, KubeObject>> {
+  // Raw: the action's Secrets are compared with the inputs; the data never reaches a log.
   const { stdout } = await kubectl.run(['get', '-f', file, '-n', namespace, '--ignore-not-found', '-o', 'json'], { rawStdout: true });
   if (!stdout.trim()) return new Map();
   const parsed = JSON.parse(stdout) as KubeObject & { items?: KubeObject[] };
@@ -99,91 +91,132 @@ async function liveObjects(kubectl: Kubectl, file: string, namespace: string): P
   return new Map(items.map((o) => [objectKey(o), o]));
 }
 
-async function managedSecretDrift(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[]): Promise<string[]> {
-  const lines: string[] = [];
+function decoded(secret: KubeObject | undefined, key: string): string | undefined {
+  const value = (secret?.data as Record<string, string> | undefined)?.[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+const isSecretInput = (name: InputName) => SECRET_INPUTS.includes(name);
+
+/** Stands in for a generated key of a Secret the deploy creates: its value does not exist yet (never shown: Secret data is masked). */
+const TO_BE_GENERATED = '(generated by the deploy)';
+
+/**
+ * The action's Secret as a deploy leaves it: keys from inputs as the inputs say, generated keys as
+ * the cluster has them (a deploy keeps them) or to be generated.
+ */
+function declaredManagedSecret(secret: ManagedSecret, namespace: string, live: KubeObject | undefined): KubeObject {
+  const data = Object.fromEntries(Object.entries(secret.data).map(([key, source]) => [key, source.from === 'input' ? (source.value ?? '') : (decoded(live, key) ?? TO_BE_GENERATED)]));
+  return secretObject(secret, namespace, data);
+}
+
+/**
+ * What the action's Secrets hold on the cluster, known (and registered) before anything is
+ * rendered: the chart copies some of it (the Redis password) into ConfigMaps, and the value there
+ * is the one the cluster has, which after a rotation is no input any more. Also the secret inputs.
+ */
+function learnManagedSecrets(knowledge: SecretKnowledge, secrets: ManagedSecret[], live: Map<string, KubeObject>): void {
   for (const secret of secrets) {
-    const live = await kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true });
-    if (!live) {
-      lines.push(`Secret ${secret.name}: missing`);
-      continue;
+    const current = live.get(`Secret/${secret.name}`);
+    for (const [key, source] of Object.entries(secret.data)) {
+      if (source.from === 'input' && !isSecretInput(source.input)) continue;
+      const now = decoded(current, key);
+      if (source.from === 'input') knowledge.add(source.value, { source: `input ${source.input}`, replaced: false });
+      const replaced = source.from === 'input' && now !== undefined && now !== (source.value ?? '');
+      knowledge.add(now, { source: `Secret ${secret.name}, key ${key}`, replaced });
     }
-    if (secret.generated) continue;
-    const differing = Object.entries(secret.data)
-      .filter(([key, source]) => source.from === 'input' && Buffer.from(live.data?.[key] ?? '', 'base64').toString() !== (source.value ?? ''))
-      .map(([key, source]) => `${key} (input ${source.from === 'input' ? source.input : ''})`);
-    if (differing.length > 0) lines.push(`Secret ${secret.name}: ${differing.join(', ')} differ from the inputs (values not shown)`);
   }
-  return lines;
+}
+
+/**
+ * The value paths that hold a secret: those the action writes from secret inputs
+ * (secrets-in-values), and those whose value the chart writes into one of its Secrets. Their
+ * values, as declared and as the release has them, become known secrets too.
+ */
+function learnValueSecrets(knowledge: SecretKnowledge, harbor: HarborValues, liveValues: unknown, declared: KubeObject[]): Set<string> {
+  const secretPaths = new Set<string>();
+  for (const [path, source] of harbor.provenance) {
+    const input = /^input ([a-z0-9-]+)/.exec(source)?.[1] as InputName | undefined;
+    if (input && isSecretInput(input)) secretPaths.add(path);
+  }
+  const inChartSecrets = new Set(declared.filter((o) => o.kind === 'Secret').flatMap((o) => Object.keys((o.data as Record<string, string> | undefined) ?? {}).map((key) => decoded(o, key) ?? '')));
+  const declaredLeaves = leafPathsByKey(harbor.values);
+  for (const [path, value] of declaredLeaves) if (typeof value === 'string' && value.length >= 8 && inChartSecrets.has(value)) secretPaths.add(path);
+  const liveLeaves = leafPathsByKey(liveValues);
+  for (const path of secretPaths) {
+    const now = liveLeaves.get(path);
+    const wanted = declaredLeaves.get(path);
+    if (typeof wanted === 'string') knowledge.add(wanted, { source: `value ${path}`, replaced: false });
+    if (typeof now === 'string') knowledge.add(now, { source: `value ${path}`, replaced: now !== wanted });
+  }
+  return secretPaths;
+}
+
+function writeObjects(file: string, objects: KubeObject[]): string {
+  writeFileSync(file, objects.map((o) => yaml.dump(o)).join('---\n'), { mode: 0o600 });
+  return file;
 }
 
 export async function detectDrift(config: ActionConfig, harbor: HarborValues, sources: DriftSources, directory: string): Promise<DriftReport> {
   const { helm, kubectl } = sources;
   return inGroup('Drift: declared vs release vs cluster', async () => {
     const release = await helm.status(config.release, config.namespace);
+    const versions: VersionChange = { toChart: sources.chart.version, toHarbor: sources.chart.appVersion };
     if (!release) {
       log.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
-      return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
+      return { release: 'absent', versions, drifted: true };
     }
+    versions.fromChart = release.chartVersion;
+    versions.fromHarbor = release.appVersion;
     const liveValues = JSON.parse((await helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true })).stdout || '{}') ?? {};
-    const values = valueDifferences(harbor.values, liveValues);
+    const stub = (o: { apiVersion: string; kind: string; metadata: { name: string } }): KubeObject => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: config.namespace } });
+    // The action's Secrets first (read by name; their content is compared, never written out).
+    const live = await liveObjects(kubectl, writeObjects(join(directory, 'managed-secrets.yaml'), harbor.secrets.map((s) => stub({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name } }))), config.namespace);
+    const knowledge = new SecretKnowledge();
+    learnManagedSecrets(knowledge, harbor.secrets, live);
 
     const declared = await declaredManifests(config, sources, directory);
-    const stored = parseManifests((await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true })).stdout);
-    const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
-    const manifest: ObjectDrift[] = [];
-    for (const object of declared.objects) {
-      const key = objectKey(object);
-      const previous = storedByKey.get(key);
-      if (!previous) manifest.push({ object: key, change: 'added', differences: [] });
-      else {
-        const ignored = declared.random.get(key);
-        const differences = [...declaredDifferences(object, previous, object.kind, ignored), ...declaredDifferences(previous, object, object.kind, ignored).filter((d) => d.live === undefined)];
-        if (differences.length > 0) manifest.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
-      }
-    }
-    for (const key of storedByKey.keys()) if (!declared.objects.some((o) => objectKey(o) === key)) manifest.push({ object: key, change: 'removed', differences: [] });
-
-    const live = await liveObjects(kubectl, declared.file, config.namespace);
+    const storedText = (await helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true })).stdout;
+    const stored = new Map(parseManifests(storedText).map((o) => [objectKey(o), o]));
+    const declaredByKey = new Map(declared.objects.map((o) => [objectKey(o), o]));
+    // The action's own objects and what the chart no longer renders, read by name too.
     const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
-    if (extras.length > 0) {
-      const extrasFile = join(directory, 'declared-objects.yaml');
-      writeFileSync(extrasFile, extras.map((o) => yaml.dump(o)).join('---\n'), { mode: 0o600 });
-      for (const [key, object] of await liveObjects(kubectl, extrasFile, config.namespace)) live.set(key, object);
-    }
-    const liveDrift: ObjectDrift[] = [];
-    for (const object of [...declared.objects, ...extras]) {
-      const key = objectKey(object);
-      const current = live.get(key);
-      if (!current) {
-        liveDrift.push({ object: key, change: 'missing', differences: [] });
-        continue;
-      }
-      const differences = declaredDifferences(object, current, object.kind, declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
-      if (differences.length > 0) liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
-    }
-    const secrets = await managedSecretDrift(kubectl, config.namespace, harbor.secrets);
-    const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
+    const gone = [...stored].filter(([key]) => !declaredByKey.has(key)).map(([, o]) => stub(o));
+    for (const [key, object] of await liveObjects(kubectl, declared.file, config.namespace)) live.set(key, object);
+    if (extras.length + gone.length > 0) for (const [key, object] of await liveObjects(kubectl, writeObjects(join(directory, 'declared-objects.yaml'), [...extras, ...gone]), config.namespace)) live.set(key, object);
+    const secretPaths = learnValueSecrets(knowledge, harbor, liveValues, declared.objects);
+    const sourceOf = new Map([...manifestSources(storedText), ...manifestSources(declared.text)]);
+    const versionsOf = (key: string, object: KubeObject, own: boolean): ObjectVersions => ({
+      kind: object.kind,
+      name: object.metadata.name,
+      declared: own ? object : declaredByKey.get(key),
+      stored: own ? undefined : stored.get(key),
+      live: live.get(key),
+      random: declared.random.get(key) ?? new Set(),
+      source: sourceOf.get(key),
+      owner: own ? 'action' : 'chart',
+    });
+    const chartKeys = [...new Set([...declaredByKey.keys(), ...stored.keys()])];
+    const objects: ObjectVersions[] = [
+      ...chartKeys.map((key) => versionsOf(key, (declaredByKey.get(key) ?? stored.get(key))!, false)),
+      ...extras.map((o) => versionsOf(objectKey(o), o, true)),
+      ...harbor.secrets.map((s) => versionsOf(`Secret/${s.name}`, declaredManagedSecret(s, config.namespace, live.get(`Secret/${s.name}`)), true)),
+    ];
+    const changes = analyseChanges({
+      namespace: config.namespace,
+      objects,
+      values: { declared: harbor.values, live: liveValues, secretPaths },
+      knowledge,
+      checksums: checksumSources(readChartFiles(sources.chart.path)),
+      versions,
+    });
+    const drifted = release.status !== 'deployed' || changes.objects.length > 0 || changes.values.changed > 0 || changes.recordOnly.length > 0;
+    const restarting = changes.components.filter((c) => c.restarts).map((c) => c.component);
     log.info(
       drifted
-        ? `Drift: ${values.length} value(s), ${manifest.length} manifest object(s), ${liveDrift.length} live object(s), ${secrets.length} Secret(s) differ; release status ${release.status}`
+        ? `Drift: ${changes.objects.length} object(s) differ, ${changes.values.changed} value(s), ${changes.secrets.length} Secret(s) change; a deploy restarts ${restarting.join(', ') || 'nothing'}; release status ${release.status}`
         : `In sync: revision ${release.revision} (${release.status}) matches the inputs, and the live objects match it`,
     );
-    return { release: 'present', status: release.status, revision: release.revision, values, manifest, live: liveDrift, secrets, drifted };
+    return { release: 'present', status: release.status, revision: release.revision, versions, changes, drifted };
   });
-}
-
-/** The report as text: the diff file, and the summary's body. */
-export function driftText(report: DriftReport): string {
-  if (report.release === 'absent') return 'The release does not exist yet: deploy installs it.\n';
-  const lines: string[] = [`release revision ${report.revision}, status ${report.status}`];
-  const section = (title: string, entries: string[]) => {
-    if (entries.length === 0) return;
-    lines.push('', `## ${title}`, ...entries);
-  };
-  section('values (declared vs helm get values)', report.values);
-  section('manifests (declared vs helm get manifest)', report.manifest.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
-  section('live objects (declared vs the cluster)', report.live.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
-  section('Secrets made from inputs', report.secrets);
-  if (!report.drifted) lines.push('', 'No drift.');
-  return `${lines.join('\n')}\n`;
 }

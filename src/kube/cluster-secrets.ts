@@ -51,7 +51,8 @@ function inputData(secret: ManagedSecret): Record<string, string> {
   return data;
 }
 
-function secretObject(secret: ManagedSecret, namespace: string, data: Record<string, string>): KubeObject {
+/** A Secret the action manages, as it applies it: `data` in plain text. */
+export function secretObject(secret: ManagedSecret, namespace: string, data: Record<string, string>): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',

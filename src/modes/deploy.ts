@@ -1,4 +1,4 @@
-import { detectDrift, driftText } from '../drift/detect.js';
+import { detectDrift } from '../drift/detect.js';
 import type { FetchedChart } from '../helm/chart-package.js';
 import { inputSecretValues, secretPlacements } from '../helm/secret-placements.js';
 import { type Helm, PENDING_STATUSES, type ReleaseStatus } from '../helm/helm.js';
@@ -14,6 +14,7 @@ import { clusterPreflight } from '../kube/preflight.js';
 import { ReadinessWatch, type ReadinessTimes } from '../kube/readiness.js';
 import { expectedWorkloads, releaseSelector, workloadState } from '../kube/workloads.js';
 import { formatSeconds, inGroup, log } from '../report/log.js';
+import { reportChanges } from '../report/change-report.js';
 import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { buildHarborValues, type HarborValues } from '../values/generate.js';
@@ -242,13 +243,13 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
       .filter(Boolean)
       .join(' · '),
   );
+  if (drift?.drifted) reportChanges(summary, drift, { heading: 'What this deploy changed', directory });
+  else if (deploy.forceUpgrade && before) summary.paragraph('force-upgrade: upgraded without checking for drift.');
   if (versionChange) {
     summary.heading(`Harbor ${versionChange.from} → ${versionChange.to}`, 3).paragraph(versionChangeWarning(config, versionChange, before!));
   }
   if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
   if (stuckNote) summary.paragraph(stuckNote);
-  if (drift?.drifted) summary.heading('Drift found, repaired by this deploy', 3).codeBlock('diff', driftText(drift), 'what differed');
-  else if (deploy.forceUpgrade && before) summary.paragraph('force-upgrade: upgraded without checking for drift.');
   summary.heading('Components', 3).table(
     ['component', 'ready'],
     expectedWorkloads(config, harbor.values).map((w) => [
