@@ -59,8 +59,45 @@ export function apiDefault(kind: string, fields: readonly string[]): Default | u
   return OBJECT_DEFAULTS[kind]?.[fields.join('.')];
 }
 
-function isZero(value: unknown): boolean {
-  return value === 0 || value === false || value === '' || value === null;
+/**
+ * Fields whose zero value the API server keeps: pointers in k8s.io/api (core/v1, apps/v1, batch/v1,
+ * policy/v1 types.go), where `false` or `0` means something else than "not set". Every other
+ * optional field is `omitempty`, so a declared 0, false or "" is not stored.
+ */
+const KEEPS_ZERO = new Set([
+  'privileged',
+  'runAsUser',
+  'runAsGroup',
+  'runAsNonRoot',
+  'readOnlyRootFilesystem',
+  'allowPrivilegeEscalation',
+  'fsGroup',
+  'automountServiceAccountToken',
+  'shareProcessNamespace',
+  'enableServiceLinks',
+  'setHostnameAsFQDN',
+  'hostUsers',
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'priority',
+  'replicas',
+  'revisionHistoryLimit',
+  'progressDeadlineSeconds',
+  'partition',
+  'maxUnavailable',
+  'maxSurge',
+  'minAvailable',
+  'defaultMode',
+  'optional',
+  'backoffLimit',
+  'completions',
+  'parallelism',
+  'ttlSecondsAfterFinished',
+  'suspend',
+]);
+
+function droppedWhenZero(fields: readonly string[], value: unknown): boolean {
+  return (value === 0 || value === false || value === '' || value === null) && !KEEPS_ZERO.has(fields[fields.length - 1] ?? '');
 }
 
 /**
@@ -71,7 +108,7 @@ function isZero(value: unknown): boolean {
 export function isDefaultOnly(kind: string | undefined, fields: readonly string[], declared: unknown, live: unknown): boolean {
   if (!kind) return false;
   const fallback = apiDefault(kind, fields);
-  if (live === undefined) return isZero(declared) || (fallback !== undefined && String(declared) === String(fallback));
+  if (live === undefined) return droppedWhenZero(fields, declared) || (fallback !== undefined && String(declared) === String(fallback));
   if (declared === undefined) return fallback !== undefined && String(live) === String(fallback);
   return false;
 }

@@ -124,6 +124,7 @@ function isSecretData(kind: string, fields: readonly string[]): boolean {
 }
 
 const objectKey = (o: { kind: string; name: string }) => `${o.kind}/${o.name}`;
+const RANDOM_SHOWN = '(generated anew by the chart on every render)';
 const NOTHING: Shown = { before: undefined, after: undefined };
 
 /** Pass 1: every leaf where the declared object and the cluster differ, classified. */
@@ -182,6 +183,8 @@ function shownTexts(o: ObjectVersions, changes: Map<string, LeafChange>, folded:
     const declared = present(leaf.declared);
     const live = present(leaf.live);
     const change = changes.get(leaf.path);
+    // A value the chart generates on every render (an unpinned password or certificate): named, never shown.
+    if (o.random.has(leaf.path)) return { before: live === undefined ? undefined : RANDOM_SHOWN, after: declared === undefined ? undefined : RANDOM_SHOWN };
     const after = show(declared, 'after', leaf.fields, false);
     if (!change || change.noise || folded.has(leaf.path)) return { before: after, after };
     const before = show(live, 'before', leaf.fields, false);

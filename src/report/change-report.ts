@@ -47,8 +47,9 @@ function objectCounts(changes: ChangeReport): string {
 
 function secretLine(changes: ChangeReport): string {
   if (changes.secrets.length === 0) return 'none';
-  const words: Record<string, string> = { changed: '', added: ', added', removed: ', removed', recreated: ', re-created' };
-  return capped(changes.secrets.map((s) => `\`${s.name}\`${s.keys.length > 0 || words[s.change] ? ` (${[s.keys.join(', '), words[s.change]!.replace(/^, /, '')].filter(Boolean).join(', ')})` : ''}`)).join(', ') + ' (values never shown)';
+  const words: Record<string, string> = { added: 'added', removed: 'removed', recreated: 're-created' };
+  const what = (s: ChangeReport['secrets'][number]) => (s.change === 'changed' ? s.keys.join(', ') : words[s.change]!);
+  return capped(changes.secrets.map((s) => `\`${s.name}\`${what(s) ? ` (${what(s)})` : ''}`)).join(', ') + ' (values never shown)';
 }
 
 interface Block {
