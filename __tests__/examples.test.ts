@@ -6,8 +6,14 @@ import { INPUTS } from '../src/inputs/definitions.js';
 import { projectRoot } from './support/run-action.js';
 
 interface Step {
+  id?: string;
+  if?: string;
   uses?: string;
   with?: Record<string, unknown>;
+}
+
+function jobsOf(file: string): Record<string, { steps: Step[] }> {
+  return (yaml.load(readFileSync(join(projectRoot, file), 'utf8')) as { jobs: Record<string, { steps: Step[] }> }).jobs;
 }
 
 const workflows = [
@@ -30,6 +36,38 @@ describe('example workflows', () => {
 
   it('the examples and the self-test use the action', () => {
     expect(workflows.filter((file) => actionSteps(file).length > 0)).toEqual(expect.arrayContaining(['examples/pr-preview.yml', '.github/workflows/self-test.yml']));
+  });
+
+  it('every example that runs mode: diff uploads its diff-file (the full report) as an artifact', () => {
+    const diffSteps = workflows.flatMap((file) =>
+      Object.values(jobsOf(file)).flatMap((job) =>
+        job.steps.filter((step) => step.uses?.startsWith('org/harbor-tke-action@') && step.with?.mode === 'diff').map((step) => ({ file, step, job })),
+      ),
+    );
+    expect(diffSteps.map((d) => d.file)).toEqual(expect.arrayContaining(['examples/drift.yml', 'examples/pr-diff.yml']));
+    for (const { file, step, job } of diffSteps) {
+      const uploads = job.steps.filter((s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.path === `\${{ steps.${step.id}.outputs.diff-file }}`);
+      expect(uploads, `${file}: step ${step.id}`).toHaveLength(1);
+    }
+  });
+
+  it('the PR diff falls back to mode: render for forks, which get no secrets', () => {
+    const steps = Object.values(jobsOf('examples/pr-diff.yml')).flatMap((job) => job.steps);
+    const render = steps.find((step) => step.with?.mode === 'render');
+    expect(render?.if).toBe("env.FORK == 'true'");
+    expect(Object.values(render?.with ?? {}).filter((value) => String(value).includes('secrets.'))).toEqual([]);
+    expect(steps.find((step) => step.with?.mode === 'diff')?.if).toBe("env.FORK == 'false'");
+  });
+
+  it('actions from outside GitHub\'s own are pinned to a full commit', () => {
+    const unpinned = workflows.flatMap((file) =>
+      Object.values(jobsOf(file))
+        .flatMap((job) => job.steps)
+        .map((step) => step.uses ?? '')
+        .filter((uses) => uses.includes('@') && !uses.startsWith('actions/') && !uses.startsWith('org/harbor-tke-action@') && !/@[0-9a-f]{40}$/.test(uses))
+        .map((uses) => `${file}: ${uses}`),
+    );
+    expect(unpinned).toEqual([]);
   });
 
   it('the local-runner input files declare only known inputs', () => {

@@ -61715,7 +61715,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9906:
+/***/ 7026:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61857,7 +61857,7 @@ const OUTPUTS = [
     { name: 'app-version', description: 'Harbor version of the deployed release.' },
     { name: 'front-service', description: 'The Service in front of Harbor, as namespace/name:port.' },
     { name: 'drifted', description: 'mode: diff: true when the release, its values or the live objects differ from the inputs (or the release is not installed).' },
-    { name: 'diff-file', description: 'mode: diff: path of the drift report (secrets never shown).' },
+    { name: 'diff-file', description: 'mode: diff (and deploy, when it found drift): path of the full change report: what restarts and why, then a unified diff per object (secrets never shown). The job summary carries as much of it as fits in a PR comment.' },
     { name: 'cancelled', description: 'true when the run was cancelled (or stopped by an unexpected error); revision and status then name the state it left the release in.' },
     { name: 'in-sync', description: 'mode: deploy: true when nothing drifted and no upgrade was needed.' },
     { name: 'cos-list-lag-ms', description: 'Measured COS list-after-write lag of the bucket, in milliseconds (storage preflight).' },
@@ -66913,6 +66913,114 @@ function validateOverrides(problems, raw, context, contract) {
     return ok ? overrides : undefined;
 }
 
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/helm/chart-archive.ts
+
+/**
+ * The files of a packaged chart (`helm package` output: a gzipped ustar archive), by their path
+ * inside the chart ("templates/core/core-dpl.yaml"), read without unpacking to disk.
+ */
+function chartFiles(packageBytes) {
+    const tar = (0,external_node_zlib_.gunzipSync)(packageBytes);
+    const files = new Map();
+    let longName;
+    for (let offset = 0; offset + 512 <= tar.length;) {
+        const header = tar.subarray(offset, offset + 512);
+        if (header.every((byte) => byte === 0))
+            break;
+        const field = (start, length) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+        const size = parseInt(field(124, 12).trim() || '0', 8);
+        const type = field(156, 1);
+        const prefix = field(345, 155);
+        const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+        longName = undefined;
+        const body = tar.subarray(offset + 512, offset + 512 + size);
+        if (type === 'L')
+            longName = body.toString('utf8').replace(/\0.*$/s, '');
+        else if (type === '0' || type === '')
+            files.set(name.replace(/^[^/]+\//, ''), body.toString('utf8'));
+        offset += 512 + Math.ceil(size / 512) * 512;
+    }
+    return files;
+}
+
+;// CONCATENATED MODULE: ./src/helm/checksum-sources.ts
+
+
+
+
+/**
+ * Which ConfigMaps and Secrets a pod's checksum annotation stands for. The Harbor charts restart a
+ * component when its configuration changes by hashing the rendered template of that configuration
+ * into its pod template (goharbor/harbor-helm templates/core/core-dpl.yaml, v1.19.1):
+ *
+ *     checksum/configmap: {{ include (print $.Template.BasePath "/core/core-cm.yaml") . | sha256sum }}
+ *
+ * Read from the chart's own templates, and matched to objects through the `# Source:` line Helm
+ * writes before every rendered document, so a change report names the ConfigMap behind a changed
+ * checksum instead of printing two 64-digit hashes.
+ */
+const CHECKSUM_INCLUDE = /^\s*(checksum\/[\w.-]+)\s*:\s*\{\{-?\s*include\s+\(\s*print\s+\$\.Template\.BasePath\s+"([^"]+)"\s*\)\s+\.\s*\|\s*sha256sum\s*-?\}\}/;
+/** The chart's files by path inside the chart, from a packaged chart or a chart directory. */
+function readChartFiles(chartPath) {
+    if (!(0,external_node_fs_namespaceObject.existsSync)(chartPath))
+        return new Map();
+    if (!(0,external_node_fs_namespaceObject.statSync)(chartPath).isDirectory())
+        return chartFiles((0,external_node_fs_namespaceObject.readFileSync)(chartPath));
+    const files = new Map();
+    const walk = (directory) => {
+        for (const entry of (0,external_node_fs_namespaceObject.readdirSync)(directory)) {
+            const path = (0,external_node_path_namespaceObject.join)(directory, entry);
+            if ((0,external_node_fs_namespaceObject.statSync)(path).isDirectory())
+                walk(path);
+            else
+                files.set((0,external_node_path_namespaceObject.relative)(chartPath, path).split(external_node_path_namespaceObject.sep).join('/'), (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+        }
+    };
+    walk(chartPath);
+    return files;
+}
+/** Every checksum annotation in the chart's templates (its own, not its subcharts'), with what it hashes. */
+function checksumSources(files) {
+    const sources = new Map();
+    for (const [path, text] of files) {
+        if (!path.startsWith('templates/'))
+            continue;
+        for (const line of text.split('\n')) {
+            const match = CHECKSUM_INCLUDE.exec(line);
+            if (!match)
+                continue;
+            const annotations = sources.get(path) ?? new Map();
+            const covered = annotations.get(match[1]) ?? [];
+            // An if/else may name two templates for one annotation (internal TLS from auto-tls.yaml or core-tls.yaml): keep both.
+            covered.push(`templates/${match[2].replace(/^\//, '')}`);
+            annotations.set(match[1], covered);
+            sources.set(path, annotations);
+        }
+    }
+    return sources;
+}
+/**
+ * The template each rendered object came from, by "Kind/name": Helm writes
+ * `# Source: <chart>/templates/<file>` before every document of `helm template` and `helm get
+ * manifest`. Paths are given inside the chart ("templates/core/core-cm.yaml").
+ */
+function manifestSources(manifests) {
+    const sources = new Map();
+    for (const document of manifests.split(/^---\s*$/m)) {
+        const source = /^# Source: [^/\n]+\/(.+?)\s*$/m.exec(document)?.[1];
+        if (!source)
+            continue;
+        loadAll(document, (object) => {
+            const typed = object;
+            if (typed && typeof typed.kind === 'string' && typeof typed.metadata?.name === 'string')
+                sources.set(`${typed.kind}/${typed.metadata.name}`, source);
+        });
+    }
+    return sources;
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/helm/lookup-stand-in.ts
@@ -68562,6 +68670,7 @@ function inputData(secret) {
             data[key] = source.value ?? '';
     return data;
 }
+/** A Secret the action manages, as it applies it: `data` in plain text. */
 function secretObject(secret, namespace, data) {
     return {
         apiVersion: 'v1',
@@ -68583,6 +68692,11 @@ function sameData(a, b) {
 function readManagedSecrets(kubectl, namespace, secrets) {
     return Promise.all(secrets.map((secret) => kubectl.get('secret', secret.name, namespace, { rawStdout: true })));
 }
+/**
+ * The Secrets behind the chart's existingSecret keys. Secrets from inputs follow the inputs (and
+ * are rewritten only when they differ); generated ones are created when absent and never replaced,
+ * so upgrades do not rotate them and the rendered values stay the same.
+ */
 async function ensureSecrets(kubectl, namespace, secrets, registryUsername, stored) {
     const outcome = { created: [], updated: [], unchanged: [] };
     const wanted = [];
@@ -68767,7 +68881,7 @@ function startsWith(path, prefix) {
  * The keys of the list at `fields` (the field names from the object's root, list positions left
  * out) in an object of `kind`, or undefined for an atomic list.
  */
-function listKeysAt(kind, fields) {
+function merge_keys_listKeysAt(kind, fields) {
     if (fields.length === 2 && fields[0] === 'metadata' && fields[1] === 'ownerReferences')
         return { fields: ['uid'] };
     if (kind === 'Service' && fields.length === 2 && fields[0] === 'spec' && fields[1] === 'ports')
@@ -68785,7 +68899,7 @@ function listKeysAt(kind, fields) {
     return undefined;
 }
 /** An item's identity in its list: its key fields joined ("8080/TCP", "/etc/registry/config.yml"), or its position. */
-function listItemKey(keys, item, index) {
+function merge_keys_listItemKey(keys, item, index) {
     if (!keys || item === null || typeof item !== 'object' || Array.isArray(item))
         return String(index);
     const record = item;
@@ -68795,8 +68909,772 @@ function listItemKey(keys, item, index) {
     return parts.map(String).join('/');
 }
 
-;// CONCATENATED MODULE: ./src/drift/compare.ts
+;// CONCATENATED MODULE: ./src/drift/api-defaults.ts
 
+const PROBE_DEFAULTS = { timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 };
+const PROBES = new Set(['livenessProbe', 'readinessProbe', 'startupProbe']);
+const CONTAINERS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+const MODE_VOLUMES = new Set(['secret', 'configMap', 'projected', 'downwardAPI']);
+const POD_SPEC_DEFAULTS = { restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler' };
+/** Defaults of the object itself, outside its pod template: dotted field path → value. */
+const OBJECT_DEFAULTS = {
+    Deployment: {
+        'spec.replicas': 1,
+        'spec.revisionHistoryLimit': 10,
+        'spec.progressDeadlineSeconds': 600,
+        'spec.strategy.type': 'RollingUpdate',
+        'spec.strategy.rollingUpdate.maxUnavailable': '25%',
+        'spec.strategy.rollingUpdate.maxSurge': '25%',
+    },
+    StatefulSet: { 'spec.replicas': 1, 'spec.revisionHistoryLimit': 10, 'spec.podManagementPolicy': 'OrderedReady', 'spec.updateStrategy.type': 'RollingUpdate' },
+    DaemonSet: { 'spec.revisionHistoryLimit': 10, 'spec.updateStrategy.type': 'RollingUpdate' },
+    Service: { 'spec.type': 'ClusterIP', 'spec.sessionAffinity': 'None', 'spec.ports.protocol': 'TCP', 'spec.internalTrafficPolicy': 'Cluster' },
+    Secret: { type: 'Opaque' },
+    PersistentVolume: { 'spec.persistentVolumeReclaimPolicy': 'Retain', 'spec.volumeMode': 'Filesystem' },
+    PersistentVolumeClaim: { 'spec.volumeMode': 'Filesystem' },
+};
+/** The default of a field inside a pod spec (fields relative to the pod spec, list positions left out). */
+function podSpecDefault(fields) {
+    if (fields.length === 1)
+        return POD_SPEC_DEFAULTS[fields[0]];
+    if (CONTAINERS.has(fields[0])) {
+        const rest = fields.slice(1);
+        if (rest.length === 1 && rest[0] === 'terminationMessagePath')
+            return '/dev/termination-log';
+        if (rest.length === 1 && rest[0] === 'terminationMessagePolicy')
+            return 'File';
+        if (rest.length === 2 && rest[0] === 'ports' && rest[1] === 'protocol')
+            return 'TCP';
+        if (rest.length === 2 && PROBES.has(rest[0]))
+            return PROBE_DEFAULTS[rest[1]];
+        if (rest.length === 3 && PROBES.has(rest[0]) && rest[1] === 'httpGet' && rest[2] === 'scheme')
+            return 'HTTP';
+        return undefined;
+    }
+    if (fields.length === 3 && fields[0] === 'volumes' && MODE_VOLUMES.has(fields[1]) && fields[2] === 'defaultMode')
+        return 420;
+    return undefined;
+}
+/** The API server's default for a field of a `kind` object (field names from the root, list positions left out). */
+function apiDefault(kind, fields) {
+    const podSpec = POD_SPEC_AT[kind];
+    if (podSpec && fields.length > podSpec.length && startsWith(fields, podSpec))
+        return podSpecDefault(fields.slice(podSpec.length));
+    return OBJECT_DEFAULTS[kind]?.[fields.join('.')];
+}
+/**
+ * Fields whose zero value the API server keeps: pointers in k8s.io/api (core/v1, apps/v1, batch/v1,
+ * policy/v1 types.go), where `false` or `0` means something else than "not set". Every other
+ * optional field is `omitempty`, so a declared 0, false or "" is not stored.
+ */
+const KEEPS_ZERO = new Set([
+    'privileged',
+    'runAsUser',
+    'runAsGroup',
+    'runAsNonRoot',
+    'readOnlyRootFilesystem',
+    'allowPrivilegeEscalation',
+    'fsGroup',
+    'automountServiceAccountToken',
+    'shareProcessNamespace',
+    'enableServiceLinks',
+    'setHostnameAsFQDN',
+    'hostUsers',
+    'terminationGracePeriodSeconds',
+    'activeDeadlineSeconds',
+    'priority',
+    'replicas',
+    'revisionHistoryLimit',
+    'progressDeadlineSeconds',
+    'partition',
+    'maxUnavailable',
+    'maxSurge',
+    'minAvailable',
+    'defaultMode',
+    'optional',
+    'backoffLimit',
+    'completions',
+    'parallelism',
+    'ttlSecondsAfterFinished',
+    'suspend',
+]);
+function droppedWhenZero(fields, value) {
+    return (value === 0 || value === false || value === '' || value === null) && !KEEPS_ZERO.has(fields[fields.length - 1] ?? '');
+}
+/**
+ * Whether declared and live differ only in how a default is written: the manifest states a value
+ * the live object lacks because the API server drops it (a zero value under `omitempty`) or it is
+ * the default anyway; or the manifest leaves out a field whose live value is its default.
+ */
+function isDefaultOnly(kind, fields, declared, live) {
+    if (!kind)
+        return false;
+    const fallback = apiDefault(kind, fields);
+    if (live === undefined)
+        return droppedWhenZero(fields, declared) || (fallback !== undefined && String(declared) === String(fallback));
+    if (declared === undefined)
+        return fallback !== undefined && String(live) === String(fallback);
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/drift/secret-knowledge.ts
+
+/**
+ * The secret values a change report must hide, known rather than guessed: the values of the
+ * inputs that are secrets, what the action's Secrets hold on the cluster now (generated keys, and
+ * input keys before the inputs replace them), and values the chart writes into its own Secrets. A
+ * report shows text around them (a Redis URL's host, port and database stay readable) with the
+ * value replaced by a marker saying whether it changes. Secret objects' data is hidden whole by
+ * the report itself, whatever this knows.
+ */
+const SECRET_SHOWN = '(secret)';
+const SECRET_CHANGED = '(secret, changed)';
+/** Shorter forms would match ordinary text: a 3-character base64 fragment is everywhere. */
+const MIN_FORM_LENGTH = 4;
+class SecretKnowledge {
+    forms = [];
+    /** Knows `value` (in every encoding a chart or a report may give it) and registers it with redact(). */
+    add(value, secret) {
+        if (!value)
+            return;
+        (0,redact/* registerSecret */.cl)(value);
+        const added = [...new Set((0,redact/* encodedForms */.wV)(value))].filter((form) => form.length >= MIN_FORM_LENGTH).map((text) => ({ text, secret }));
+        // Longest first, so a secret that contains another is replaced whole.
+        this.forms = [...this.forms, ...added].sort((a, b) => b.text.length - a.text.length);
+    }
+    /** The replaced values `text` holds a copy of, by source. */
+    replacedIn(text) {
+        return [...new Set(this.forms.filter((form) => form.secret.replaced && text.includes(form.text)).map((form) => form.secret.source))];
+    }
+    holdsAny(text) {
+        return this.forms.some((form) => text.includes(form.text));
+    }
+    /**
+     * `text` with every known secret replaced by a marker. On the `after` side (what a deploy
+     * writes), a value that the deploy replaces is marked changed, and `changed` marks every one.
+     */
+    mask(text, side, changed = false) {
+        let result = text;
+        for (const form of this.forms) {
+            if (!result.includes(form.text))
+                continue;
+            const marker = side === 'after' && (changed || form.secret.replaced) ? SECRET_CHANGED : SECRET_SHOWN;
+            result = result.split(form.text).join(marker);
+        }
+        return result;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/drift/three-way.ts
+
+function three_way_isMap(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+function unique(keys) {
+    return [...new Set(keys)];
+}
+function keyed(list, keyOf) {
+    return Array.isArray(list) ? new Map(list.map((item, index) => [keyOf(item, index), item])) : undefined;
+}
+/**
+ * Walks the three versions and builds the two shown ones: `before` (the live object, cut down to
+ * the declared and stored fields) and `after` (the declared object), each leaf as `visit` decides.
+ */
+function walkThreeWay(declared, stored, live, kind, visit) {
+    return walk(declared, stored, live, { kind, fields: [], segments: [], path: '' }, visit);
+}
+function walk(declared, stored, live, at, visit) {
+    if (three_way_isMap(declared) || three_way_isMap(stored)) {
+        const d = three_way_isMap(declared) ? declared : undefined;
+        const s = three_way_isMap(stored) ? stored : undefined;
+        const l = three_way_isMap(live) ? live : undefined;
+        const before = l ? {} : undefined;
+        const after = d ? {} : undefined;
+        for (const key of unique([...Object.keys(d ?? {}), ...Object.keys(s ?? {})])) {
+            const shown = walk(d?.[key], s?.[key], l?.[key], { kind: at.kind, fields: [...at.fields, key], segments: [...at.segments, { field: key }], path: at.path ? `${at.path}.${key}` : key }, visit);
+            if (before && shown.before !== undefined)
+                before[key] = shown.before;
+            if (after && shown.after !== undefined)
+                after[key] = shown.after;
+        }
+        return { before, after };
+    }
+    if (Array.isArray(declared) || Array.isArray(stored)) {
+        const keys = at.kind ? merge_keys_listKeysAt(at.kind, at.fields) : undefined;
+        const keyOf = (item, index) => merge_keys_listItemKey(keys, item, index);
+        const d = keyed(declared, keyOf);
+        const s = keyed(stored, keyOf);
+        const l = keyed(live, keyOf);
+        const before = l ? [] : undefined;
+        const after = d ? [] : undefined;
+        // An atomic list is replaced whole by an apply: an item only the cluster has goes too.
+        const atomic = !keys;
+        for (const key of unique([...(d?.keys() ?? []), ...(s?.keys() ?? []), ...(atomic ? (l?.keys() ?? []) : [])])) {
+            const shown = walk(d?.get(key), s?.get(key), l?.get(key), { kind: at.kind, fields: at.fields, segments: [...at.segments, { item: key }], path: `${at.path}[${key}]` }, visit);
+            if (before && shown.before !== undefined)
+                before.push(shown.before);
+            if (after && shown.after !== undefined)
+                after.push(shown.after);
+        }
+        return { before, after };
+    }
+    return visit({ segments: at.segments, path: at.path, fields: at.fields, declared, stored, live });
+}
+/** A value at a path of segments (list items by their keys), as the walk names them. */
+function valueAt(tree, segments, kind) {
+    let node = tree;
+    const fields = [];
+    for (const segment of segments) {
+        if ('field' in segment) {
+            if (!three_way_isMap(node))
+                return undefined;
+            node = node[segment.field];
+            fields.push(segment.field);
+        }
+        else {
+            if (!Array.isArray(node))
+                return undefined;
+            const keys = kind ? listKeysAt(kind, fields) : undefined;
+            node = node.find((item, index) => listItemKey(keys, item, index) === segment.item);
+        }
+    }
+    return node;
+}
+
+;// CONCATENATED MODULE: ./src/drift/unified-diff.ts
+/**
+ * A unified diff of two texts, line by line, with context lines and `@@ -a,b +c,d @@` hunk
+ * headers: the format helm-diff and `diff -u` print, which GitHub colours in a ```diff block.
+ */
+/** The middle part two texts do not share is compared by longest common subsequence up to this many cells; beyond, it is shown as replaced whole. */
+const LCS_CELL_LIMIT = 4_000_000;
+function editScript(before, after) {
+    let start = 0;
+    while (start < before.length && start < after.length && before[start] === after[start])
+        start++;
+    let endBefore = before.length;
+    let endAfter = after.length;
+    while (endBefore > start && endAfter > start && before[endBefore - 1] === after[endAfter - 1]) {
+        endBefore--;
+        endAfter--;
+    }
+    const head = before.slice(0, start).map((line) => ({ kind: ' ', line }));
+    const tail = before.slice(endBefore).map((line) => ({ kind: ' ', line }));
+    const a = before.slice(start, endBefore);
+    const b = after.slice(start, endAfter);
+    return [...head, ...middle(a, b), ...tail];
+}
+function middle(a, b) {
+    if (a.length === 0 || b.length === 0 || a.length * b.length > LCS_CELL_LIMIT) {
+        return [...a.map((line) => ({ kind: '-', line })), ...b.map((line) => ({ kind: '+', line }))];
+    }
+    // lengths[i][j]: LCS length of a[i..] and b[j..], one row of (b.length + 1) per i.
+    const width = b.length + 1;
+    const lengths = new Uint32Array((a.length + 1) * width);
+    for (let i = a.length - 1; i >= 0; i--) {
+        for (let j = b.length - 1; j >= 0; j--) {
+            lengths[i * width + j] = a[i] === b[j] ? lengths[(i + 1) * width + j + 1] + 1 : Math.max(lengths[(i + 1) * width + j], lengths[i * width + j + 1]);
+        }
+    }
+    const ops = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+        if (a[i] === b[j]) {
+            ops.push({ kind: ' ', line: a[i] });
+            i++;
+            j++;
+        }
+        else if (lengths[(i + 1) * width + j] >= lengths[i * width + j + 1])
+            ops.push({ kind: '-', line: a[i++] });
+        else
+            ops.push({ kind: '+', line: b[j++] });
+    }
+    while (i < a.length)
+        ops.push({ kind: '-', line: a[i++] });
+    while (j < b.length)
+        ops.push({ kind: '+', line: b[j++] });
+    return ops;
+}
+function lines(text) {
+    if (text === '')
+        return [];
+    return text.replace(/\n$/, '').split('\n');
+}
+/** The hunks of a unified diff (no file header lines), or '' when the texts are equal. */
+function unifiedDiff(before, after, context = 3) {
+    const ops = editScript(lines(before), lines(after));
+    const changed = ops.map((op, index) => (op.kind === ' ' ? -1 : index)).filter((index) => index >= 0);
+    if (changed.length === 0)
+        return '';
+    // Group changes whose context overlaps into one hunk.
+    const hunks = [];
+    for (const index of changed) {
+        const from = Math.max(0, index - context);
+        const to = Math.min(ops.length, index + context + 1);
+        const last = hunks[hunks.length - 1];
+        if (last && from <= last[1])
+            last[1] = Math.max(last[1], to);
+        else
+            hunks.push([from, to]);
+    }
+    const out = [];
+    for (const [from, to] of hunks) {
+        // Line numbers where the hunk starts in each text: ops before it that belong to that text.
+        const beforeStart = ops.slice(0, from).filter((op) => op.kind !== '+').length;
+        const afterStart = ops.slice(0, from).filter((op) => op.kind !== '-').length;
+        const body = ops.slice(from, to);
+        const beforeCount = body.filter((op) => op.kind !== '+').length;
+        const afterCount = body.filter((op) => op.kind !== '-').length;
+        out.push(`@@ -${beforeCount === 0 ? beforeStart : beforeStart + 1},${beforeCount} +${afterCount === 0 ? afterStart : afterStart + 1},${afterCount} @@`);
+        for (const op of body)
+            out.push(`${op.kind}${op.line}`);
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/drift/changes.ts
+
+
+
+
+
+
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+const CONFIG_DATA = new Set(['data', 'stringData', 'binaryData']);
+/** A label or annotation that changes the same way on at least this many objects is folded into one line. */
+const FOLD_MIN_OBJECTS = 3;
+/** Live edits named per object in the summary; the diff below has them all. */
+const EDITS_PER_OBJECT = 3;
+const present = (value) => (value === null ? undefined : value);
+function same(a, b) {
+    if (a === b)
+        return true;
+    if ((typeof a === 'number' || typeof a === 'string' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'string' || typeof b === 'boolean'))
+        return String(a) === String(b);
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+function isChecksumAnnotation(fields) {
+    return fields.length >= 2 && fields[fields.length - 2] === 'annotations' && fields[fields.length - 1].startsWith('checksum/');
+}
+function isSecretData(kind, fields) {
+    return kind === 'Secret' && (fields[0] === 'data' || fields[0] === 'stringData');
+}
+const objectKey = (o) => `${o.kind}/${o.name}`;
+const RANDOM_SHOWN = '(generated anew by the chart on every render)';
+const NOTHING = { before: undefined, after: undefined };
+/** Pass 1: every leaf where the declared object and the cluster differ, classified. */
+function leafChanges(o, knowledge) {
+    const changes = [];
+    walkThreeWay(o.declared, o.stored, o.live, o.kind, (leaf) => {
+        const declared = present(leaf.declared);
+        const live = present(leaf.live);
+        const stored = present(leaf.stored);
+        const replacedCopies = typeof declared === 'string' ? knowledge.replacedIn(declared) : [];
+        if (same(declared, live) && replacedCopies.length === 0)
+            return NOTHING;
+        const noise = o.random.has(leaf.path)
+            ? 'random'
+            : isChecksumAnnotation(leaf.fields)
+                ? 'checksum'
+                : isDefaultOnly(o.kind, leaf.fields, declared, live)
+                    ? 'default'
+                    : undefined;
+        const liveEdit = !!o.stored && !!o.live && noise === undefined && stored !== undefined && !same(live, stored) && !isDefaultOnly(o.kind, leaf.fields, stored, live);
+        changes.push({ ...leaf, declared, live, stored, noise, liveEdit, replacedCopies });
+        return NOTHING;
+    });
+    return changes;
+}
+/** Whether Helm's record differs from the declared object in more than noise (the cluster aside). */
+function recordDiffers(o) {
+    if (o.owner === 'action')
+        return false;
+    if (!o.stored || !o.declared)
+        return !!o.stored !== !!o.declared;
+    let differs = false;
+    walkThreeWay(o.declared, o.stored, o.stored, o.kind, (leaf) => {
+        const declared = present(leaf.declared);
+        const stored = present(leaf.stored);
+        if (!same(declared, stored) && !o.random.has(leaf.path) && !isDefaultOnly(o.kind, leaf.fields, declared, stored))
+            differs = true;
+        return NOTHING;
+    });
+    return differs;
+}
+/** A label or annotation change that may fold with the same change on other objects. */
+function foldKey(change) {
+    const f = change.fields;
+    const n = f.length;
+    if (change.noise || n < 3 || f[n - 3] !== 'metadata' || (f[n - 2] !== 'labels' && f[n - 2] !== 'annotations'))
+        return undefined;
+    return JSON.stringify([f[n - 2], f[n - 1], change.live ?? null, change.declared ?? null]);
+}
+/** Pass 2: the two shown versions of an object, masked, with folded and noise leaves shown unchanged. */
+function shownTexts(o, changes, folded, knowledge) {
+    const show = (value, side, fields, changed) => {
+        if (value === undefined)
+            return undefined;
+        if (isSecretData(o.kind, fields))
+            return side === 'after' && changed ? SECRET_CHANGED : SECRET_SHOWN;
+        return typeof value === 'string' ? knowledge.mask(value, side, side === 'after' && changed) : value;
+    };
+    const shown = walkThreeWay(o.declared, o.stored, o.live, o.kind, (leaf) => {
+        const declared = present(leaf.declared);
+        const live = present(leaf.live);
+        const change = changes.get(leaf.path);
+        // A value the chart generates on every render (an unpinned password or certificate): named, never shown.
+        if (o.random.has(leaf.path))
+            return { before: live === undefined ? undefined : RANDOM_SHOWN, after: declared === undefined ? undefined : RANDOM_SHOWN };
+        const after = show(declared, 'after', leaf.fields, false);
+        if (!change || change.noise || folded.has(leaf.path))
+            return { before: after, after };
+        const before = show(live, 'before', leaf.fields, false);
+        // Equal once masked, different underneath: a secret inside changes.
+        const changedAfter = before !== undefined && same(before, after) ? show(declared, 'after', leaf.fields, true) : after;
+        return { before, after: changedAfter };
+    });
+    const dump = (tree) => (tree === undefined ? '' : yaml.dump(tree, { lineWidth: -1, noRefs: true }));
+    return { before: o.live ? dump(shown.before) : '', after: o.declared ? dump(shown.after) : '' };
+}
+/** Values quoted in the summary lines are cut to this length: the summary must always fit (the diff has them whole). */
+const QUOTED_VALUE_MAX = 100;
+function describeValue(value) {
+    if (value === undefined)
+        return 'absent';
+    const text = JSON.stringify(value);
+    if (text.length <= QUOTED_VALUE_MAX)
+        return text;
+    return text.startsWith('"') ? `${text.slice(0, QUOTED_VALUE_MAX - 2)}…"` : `${text.slice(0, QUOTED_VALUE_MAX - 1)}…`;
+}
+/** "harbor-core v2.14.4 → v2.15.1" when only the tag (or the registry) changes, else both references. */
+function imageChange(from, to) {
+    const parse = (ref) => {
+        const slash = ref.lastIndexOf('/');
+        const colon = ref.lastIndexOf(':');
+        const repository = colon > slash ? ref.slice(0, colon) : ref;
+        return { repository, name: repository.slice(repository.lastIndexOf('/') + 1), tag: colon > slash ? ref.slice(colon + 1) : 'latest' };
+    };
+    if (typeof from !== 'string' || typeof to !== 'string')
+        return `\`${String(to ?? from)}\``;
+    const a = parse(from);
+    const b = parse(to);
+    if (a.name === b.name && a.tag !== b.tag)
+        return `\`${b.name}\` ${a.tag} → ${b.tag}`;
+    return `\`${from}\` → \`${to}\``;
+}
+function classify(o, changes) {
+    if (!o.declared && !o.live)
+        return undefined;
+    if (!o.declared)
+        return 'removed';
+    if (!o.live)
+        return o.stored ? 'recreated' : 'added';
+    return changes.some((c) => c.noise === undefined || c.noise === 'checksum') ? 'changed' : undefined;
+}
+/** What changes in a ConfigMap or Secret, for a restart reason: its data keys, or "labels only". */
+function describeConfigChange(analysis) {
+    const o = analysis.object;
+    if (analysis.kind && analysis.kind !== 'changed')
+        return `${o.kind} \`${o.name}\` (${analysis.kind})`;
+    const meaningful = analysis.changes.filter((c) => c.noise === undefined);
+    const keys = [...new Set(meaningful.filter((c) => CONFIG_DATA.has(c.fields[0])).map((c) => c.fields[1]))];
+    const copies = [...new Set(meaningful.flatMap((c) => c.replacedCopies))];
+    const what = keys.length > 0 ? keys.map((k) => `\`${k}\``).join(', ') : meaningful.every((c) => c.fields[0] === 'metadata') ? 'labels only' : 'changed';
+    return `${o.kind} \`${o.name}\` (${what}${copies.length > 0 ? `: copies of ${copies.join(', ')}, which changes` : ''})`;
+}
+/** The ConfigMaps and Secrets a workload's pods read, and how. */
+function configReferences(workload) {
+    const podSpecPath = POD_SPEC_AT[workload.kind] ?? [];
+    let spec = workload;
+    for (const field of podSpecPath)
+        spec = three_way_isMap(spec) ? spec[field] : undefined;
+    if (!three_way_isMap(spec))
+        return [];
+    const refs = [];
+    const asList = (value) => (Array.isArray(value) ? value.filter(three_way_isMap) : []);
+    for (const container of [...asList(spec.containers), ...asList(spec.initContainers)]) {
+        for (const variable of asList(container.env)) {
+            const from = three_way_isMap(variable.valueFrom) ? variable.valueFrom : undefined;
+            if (three_way_isMap(from?.secretKeyRef))
+                refs.push({ kind: 'Secret', name: String(from.secretKeyRef.name), how: `env ${String(variable.name)}`, env: true });
+            if (three_way_isMap(from?.configMapKeyRef))
+                refs.push({ kind: 'ConfigMap', name: String(from.configMapKeyRef.name), how: `env ${String(variable.name)}`, env: true });
+        }
+        for (const source of asList(container.envFrom)) {
+            if (three_way_isMap(source.secretRef))
+                refs.push({ kind: 'Secret', name: String(source.secretRef.name), how: 'envFrom', env: true });
+            if (three_way_isMap(source.configMapRef))
+                refs.push({ kind: 'ConfigMap', name: String(source.configMapRef.name), how: 'envFrom', env: true });
+        }
+    }
+    for (const volume of asList(spec.volumes)) {
+        if (three_way_isMap(volume.secret))
+            refs.push({ kind: 'Secret', name: String(volume.secret.secretName), how: `volume ${String(volume.name)}`, env: false });
+        if (three_way_isMap(volume.configMap))
+            refs.push({ kind: 'ConfigMap', name: String(volume.configMap.name), how: `volume ${String(volume.name)}`, env: false });
+        const projected = three_way_isMap(volume.projected) ? asList(volume.projected.sources) : [];
+        for (const source of projected) {
+            if (three_way_isMap(source.secret))
+                refs.push({ kind: 'Secret', name: String(source.secret.name), how: `volume ${String(volume.name)}`, env: false });
+            if (three_way_isMap(source.configMap))
+                refs.push({ kind: 'ConfigMap', name: String(source.configMap.name), how: `volume ${String(volume.name)}`, env: false });
+        }
+    }
+    return refs;
+}
+function componentName(o) {
+    const object = (o.declared ?? o.live ?? o.stored);
+    return object?.metadata.labels?.component ?? object?.spec?.template?.metadata?.labels?.component ?? o.name;
+}
+/** A changed object whose only change is to its labels or annotations. */
+function metadataOnly(analysis) {
+    const meaningful = analysis.changes.filter((c) => c.noise === undefined);
+    return analysis.kind === 'changed' && meaningful.length > 0 && meaningful.every((c) => c.fields[0] === 'metadata' && c.replacedCopies.length === 0);
+}
+/**
+ * Why a workload's pods restart (its pod template changes), in words, most telling first; empty
+ * when they do not. A checksum annotation reads as the ConfigMap or Secret it hashes. Changes that
+ * only follow from another (a version label on the pod and on every ConfigMap it hashes) are named
+ * only when nothing else explains the restart.
+ */
+function restartReasons(analysis, bySource, checksums) {
+    const o = analysis.object;
+    const podSpec = POD_SPEC_AT[o.kind];
+    const inTemplate = analysis.changes.filter((c) => startsWith(c.fields, ['spec', 'template']));
+    const annotationsOf = checksums.get(o.source ?? '') ?? new Map();
+    const covered = (annotation) => (annotationsOf.get(annotation) ?? []).flatMap((template) => bySource.get(template) ?? []).filter((a) => a.object !== o);
+    const images = [];
+    const config = new Set();
+    const labelledConfig = new Set();
+    const env = new Map();
+    const other = new Set();
+    const podLabels = new Set();
+    const podAnnotations = new Set();
+    const addConfig = (target) => {
+        if (metadataOnly(target))
+            labelledConfig.add(`${target.object.kind} \`${target.object.name}\``);
+        else
+            config.add(describeConfigChange(target));
+    };
+    for (const change of inTemplate) {
+        if (change.noise === 'default')
+            continue;
+        const rest = change.fields.slice(podSpec.length);
+        if (isChecksumAnnotation(change.fields)) {
+            const annotation = change.fields[change.fields.length - 1];
+            if (change.noise === 'random') {
+                config.add(`\`${annotation}\`, which the chart renders anew on every deploy`);
+                continue;
+            }
+            const targets = covered(annotation).filter((a) => a.kind);
+            if (targets.length === 0)
+                config.add(`what \`${annotation}\` hashes`);
+            for (const target of targets)
+                addConfig(target);
+            continue;
+        }
+        if (change.noise === 'random')
+            continue;
+        if (!startsWith(change.fields, podSpec)) {
+            const key = `\`${change.fields[change.fields.length - 1]}\``;
+            (change.fields[change.fields.length - 2] === 'labels' ? podLabels : podAnnotations).add(key);
+            continue;
+        }
+        const inContainer = (rest[0] === 'containers' || rest[0] === 'initContainers') && rest.length >= 2;
+        const containerSegment = change.segments[podSpec.length + 1];
+        const container = containerSegment && 'item' in containerSegment ? containerSegment.item : '';
+        if (inContainer && rest[1] === 'image' && rest.length === 2)
+            images.push(imageChange(change.live, change.declared));
+        else if (inContainer && rest[1] === 'env') {
+            const name = change.segments[podSpec.length + 3];
+            env.set(container, (env.get(container) ?? new Set()).add(name && 'item' in name ? `\`${name.item}\`` : 'env'));
+        }
+        else if (inContainer)
+            other.add(`${rest[1]} of ${container}`);
+        else
+            other.add(rest[0] ?? 'pod spec');
+    }
+    // A copy of a Secret the deploy replaces (the Redis password in a ConfigMap) changes what a
+    // checksum hashes, although this render, made before the deploy writes the Secret, still holds the old value.
+    const declaredAnnotations = o.declared?.spec?.template?.metadata?.annotations ?? {};
+    for (const annotation of Object.keys(declaredAnnotations).filter((a) => a.startsWith('checksum/'))) {
+        for (const target of covered(annotation))
+            if (target.changes.some((c) => c.replacedCopies.length > 0))
+                config.add(describeConfigChange(target));
+    }
+    const reasons = [];
+    if (images.length > 0)
+        reasons.push(`new image${images.length > 1 ? 's' : ''} ${images.join(', ')}`);
+    if (config.size > 0)
+        reasons.push(`config changed: ${[...config].join(', ')}`);
+    for (const [container, names] of env)
+        reasons.push(`env of ${container}: ${[...names].join(', ')}`);
+    if (other.size > 0)
+        reasons.push([...other].join(', '));
+    if (podAnnotations.size > 0)
+        reasons.push(`pod annotations ${[...podAnnotations].join(', ')}`);
+    if (reasons.length > 0)
+        return reasons;
+    if (labelledConfig.size > 0)
+        reasons.push(`labels of ${[...labelledConfig].join(', ')} (their checksums are on the pod template)`);
+    if (podLabels.size > 0)
+        reasons.push(`pod labels ${[...podLabels].join(', ')}`);
+    return reasons;
+}
+function scaleChange(analysis) {
+    const replicas = analysis.changes.find((c) => c.noise === undefined && c.fields.length === 2 && c.fields[0] === 'spec' && c.fields[1] === 'replicas');
+    return replicas ? `scales ${replicas.live ?? 1} → ${replicas.declared ?? 1}` : undefined;
+}
+const KIND_ORDER = ['Deployment', 'StatefulSet', 'DaemonSet', 'ConfigMap', 'Secret', 'Service'];
+const kindRank = (kind) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
+function analyseChanges(inputs) {
+    const { knowledge } = inputs;
+    const analyses = inputs.objects.map((object) => {
+        const changes = leafChanges(object, knowledge);
+        return { object, changes, kind: classify(object, changes) };
+    });
+    const bySource = new Map();
+    for (const analysis of analyses)
+        if (analysis.object.source)
+            bySource.set(analysis.object.source, [...(bySource.get(analysis.object.source) ?? []), analysis]);
+    // Labels and annotations that change the same way on many objects: one line, not one per object.
+    const foldObjects = new Map();
+    for (const analysis of analyses.filter((a) => a.kind === 'changed')) {
+        for (const change of analysis.changes) {
+            const key = foldKey(change);
+            if (key)
+                foldObjects.set(key, (foldObjects.get(key) ?? new Set()).add(objectKey(analysis.object)));
+        }
+    }
+    const foldedKeys = new Set([...foldObjects].filter(([, objects]) => objects.size >= FOLD_MIN_OBJECTS).map(([key]) => key));
+    const folds = [];
+    for (const key of foldedKeys) {
+        const [where, name, from, to] = JSON.parse(key);
+        // Masked before it is cut: a cut could split a secret past recognition.
+        const show = (value) => (value === null ? 'absent' : describeValue(typeof value === 'string' ? knowledge.mask(value, 'before') : value));
+        folds.push(`${where === 'labels' ? 'label' : 'annotation'} \`${name}\` ${show(from)} → ${show(to)} on ${foldObjects.get(key).size} objects`);
+    }
+    const checksumWorkloads = analyses.filter((a) => a.kind === 'changed' && a.changes.some((c) => c.noise === 'checksum'));
+    if (checksumWorkloads.length > 0) {
+        const names = [...new Set(checksumWorkloads.flatMap((a) => a.changes.filter((c) => c.noise === 'checksum').map((c) => c.fields[c.fields.length - 1])))];
+        folds.push(`checksum annotations (${names.map((n) => `\`${n}\``).join(', ')}) on ${checksumWorkloads.length} workload(s): read as the restart reasons above`);
+    }
+    const defaults = analyses.flatMap((a) => a.changes.filter((c) => c.noise === 'default').map((c) => ({ a, c })));
+    if (defaults.length > 0) {
+        const examples = [...new Set(defaults.map(({ c }) => `\`${c.fields.slice(-2).join('.')}: ${describeValue(c.declared ?? c.live)}\``))].slice(0, 3);
+        folds.push(`${defaults.length} field(s) on ${new Set(defaults.map(({ a }) => a)).size} object(s) that state or leave out a value the API server sets anyway (${examples.join(', ')}${examples.length < new Set(defaults.map(({ c }) => c.fields.slice(-2).join('.'))).size ? ', …' : ''})`);
+    }
+    const random = analyses.flatMap((a) => a.changes.filter((c) => c.noise === 'random'));
+    if (random.length > 0)
+        folds.push(`${random.length} field(s) the chart renders anew on every render (a generated key or certificate): not compared`);
+    const objects = analyses
+        .filter((a) => a.kind)
+        .map((a) => {
+        const changes = new Map(a.changes.map((c) => [c.path, c]));
+        const folded = new Set(a.changes.filter((c) => foldedKeys.has(foldKey(c) ?? '')).map((c) => c.path));
+        const texts = shownTexts(a.object, changes, folded, knowledge);
+        const diff = unifiedDiff(texts.before, texts.after);
+        const foldedOnly = a.kind === 'changed' && a.changes.every((c) => c.noise !== undefined || folded.has(c.path));
+        return { kind: a.object.kind, name: a.object.name, change: a.kind, diff, foldedOnly };
+    })
+        .sort((x, y) => kindRank(x.kind) - kindRank(y.kind));
+    const components = [];
+    for (const analysis of analyses.filter((a) => WORKLOADS.has(a.object.kind) && a.kind)) {
+        const o = analysis.object;
+        const base = { component: componentName(o), workload: `${o.kind} ${o.name}` };
+        if (analysis.kind === 'added')
+            components.push({ ...base, restarts: true, reasons: ['new: its pods start'] });
+        else if (analysis.kind === 'removed')
+            components.push({ ...base, restarts: false, reasons: ['removed: its pods stop'] });
+        else if (analysis.kind === 'recreated')
+            components.push({ ...base, restarts: true, reasons: ['deleted on the cluster: re-created, its pods start'] });
+        else {
+            const reasons = restartReasons(analysis, bySource, inputs.checksums);
+            const scale = scaleChange(analysis);
+            if (reasons.length > 0 || scale)
+                components.push({ ...base, restarts: reasons.length > 0, reasons: [...reasons, ...(scale ? [scale] : [])] });
+        }
+    }
+    // Workloads whose template a copied Secret changes though no template field differs yet (a Redis password rotation).
+    for (const analysis of analyses.filter((a) => WORKLOADS.has(a.object.kind) && !a.kind && a.object.declared && a.object.live)) {
+        const reasons = restartReasons(analysis, bySource, inputs.checksums);
+        if (reasons.length > 0)
+            components.push({ component: componentName(analysis.object), workload: `${analysis.object.kind} ${analysis.object.name}`, restarts: true, reasons });
+    }
+    const changedConfigs = analyses.filter((a) => (a.object.kind === 'Secret' || a.object.kind === 'ConfigMap') && a.kind === 'changed' && a.changes.some((c) => c.noise === undefined && (CONFIG_DATA.has(c.fields[0]) || c.replacedCopies.length > 0)));
+    const secrets = analyses
+        .filter((a) => a.object.kind === 'Secret' && a.kind && (a.kind !== 'changed' || changedConfigs.includes(a)))
+        .map((a) => ({
+        name: a.object.name,
+        change: a.kind,
+        keys: [...new Set(a.kind === 'changed' ? a.changes.filter((c) => c.noise === undefined && CONFIG_DATA.has(c.fields[0])).map((c) => c.fields[1]) : Object.keys((a.object.declared ?? a.object.live)?.data ?? {}))],
+    }));
+    const restarting = new Set(components.filter((c) => c.restarts).map((c) => c.workload));
+    const staleReaders = [];
+    for (const analysis of analyses.filter((a) => WORKLOADS.has(a.object.kind) && a.object.declared && a.object.live)) {
+        const workload = `${analysis.object.kind} ${analysis.object.name}`;
+        if (restarting.has(workload))
+            continue;
+        const component = componentName(analysis.object);
+        for (const ref of configReferences(analysis.object.declared)) {
+            if (!changedConfigs.some((c) => c.object.kind === ref.kind && c.object.name === ref.name))
+                continue;
+            const consequence = ref.env
+                ? `keeps the old value until its pods restart (\`kubectl rollout restart ${analysis.object.kind.toLowerCase()}/${analysis.object.name} -n ${inputs.namespace}\`)`
+                : 'gets the new files when the kubelet syncs the volume; a component that reads them only at start needs a restart';
+            staleReaders.push(`${component} reads ${ref.kind} \`${ref.name}\` (${ref.how}) and does not restart: it ${consequence}`);
+        }
+    }
+    const liveEdits = [];
+    for (const analysis of analyses) {
+        const o = analysis.object;
+        if (analysis.kind === 'recreated') {
+            liveEdits.push(`${o.kind} \`${o.name}\` was deleted on the cluster: a deploy re-creates it`);
+            continue;
+        }
+        const edits = analysis.changes.filter((c) => c.liveEdit);
+        if (edits.length === 0)
+            continue;
+        const shown = edits.slice(0, EDITS_PER_OBJECT).map((c) => {
+            if (isSecretData(o.kind, c.fields))
+                return `\`${c.path}\` changed`;
+            const mask = (value, side) => describeValue(typeof value === 'string' ? knowledge.mask(value, side) : value);
+            return `\`${c.path}\` is ${mask(c.live, 'before')} on the cluster, ${mask(c.declared, 'after')} declared`;
+        });
+        const more = edits.length > EDITS_PER_OBJECT ? `, and ${edits.length - EDITS_PER_OBJECT} more` : '';
+        liveEdits.push(`${o.kind} \`${o.name}\`: ${shown.join('; ')}${more}`);
+    }
+    const recordOnly = analyses.filter((a) => !a.kind && recordDiffers(a.object)).map((a) => `${a.object.kind} \`${a.object.name}\``);
+    return { versions: inputs.versions, components, objects, secrets, staleReaders, liveEdits, folds, recordOnly, values: valuesChange(inputs) };
+}
+/** The values helm gets vs the release's: a diff of the two trees, known secrets masked. */
+function valuesChange(inputs) {
+    const { declared, live, secretPaths } = inputs.values;
+    const { knowledge } = inputs;
+    let changed = 0;
+    const show = (value, side, path, differs) => {
+        if (value === undefined)
+            return undefined;
+        if (secretPaths.has(path))
+            return side === 'after' && differs ? SECRET_CHANGED : SECRET_SHOWN;
+        return typeof value === 'string' ? knowledge.mask(value, side, side === 'after' && differs) : value;
+    };
+    const shown = walkThreeWay(declared, live, live, undefined, (leaf) => {
+        const d = present(leaf.declared);
+        const l = present(leaf.live);
+        const differs = !same(d, l);
+        if (differs)
+            changed++;
+        const before = show(l, 'before', leaf.path, false);
+        const after = show(d, 'after', leaf.path, false);
+        return { before, after: differs && same(before, after) ? show(d, 'after', leaf.path, true) : after };
+    });
+    const dump = (tree) => (tree === undefined || (three_way_isMap(tree) && Object.keys(tree).length === 0) ? '' : yaml.dump(tree, { lineWidth: -1, noRefs: true }));
+    return { diff: changed > 0 ? unifiedDiff(dump(shown.before), dump(shown.after)) : '', changed };
+}
+
+;// CONCATENATED MODULE: ./src/drift/compare.ts
 
 function compare_isMap(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -68805,16 +69683,8 @@ function child(position, field) {
     return { kind: position.kind, fields: [...position.fields, field] };
 }
 function listKeyer(position) {
-    const keys = position.kind ? listKeysAt(position.kind, position.fields) : undefined;
-    return (item, index) => listItemKey(keys, item, index);
-}
-/** Fields named like credentials: an old value is no registered secret, so the name decides. */
-const SECRET_FIELD = /(password|passwd|secret|token|accesskey|secretkey|htpasswd|\.key)$/i;
-function holdsSecret(value) {
-    return typeof value === 'string' && (0,redact/* redact */.E$)(value) !== value;
-}
-function isSecretPath(path) {
-    return SECRET_FIELD.test(path) || /^(data|stringData)\./.test(path);
+    const keys = position.kind ? merge_keys_listKeysAt(position.kind, position.fields) : undefined;
+    return (item, index) => merge_keys_listItemKey(keys, item, index);
 }
 /** Numbers and numeric strings compare equal ("5432" in a manifest, 5432 from the API). */
 function sameScalar(a, b) {
@@ -68823,37 +69693,6 @@ function sameScalar(a, b) {
     if ((typeof a === 'number' || typeof a === 'string') && (typeof b === 'number' || typeof b === 'string'))
         return String(a) === String(b);
     return false;
-}
-/**
- * Differences where `live` lacks or changes something `declared` states. `kind`: the Kubernetes
- * kind of the objects compared (their lists are matched by the API's merge keys); none for values.
- */
-function declaredDifferences(declared, live, kind, ignored = new Set()) {
-    return differencesAt(declared, live, '', { kind, fields: [] }, ignored);
-}
-function differencesAt(declared, live, path, position, ignored) {
-    if (ignored.has(path))
-        return [];
-    if (compare_isMap(declared)) {
-        if (!compare_isMap(live))
-            return [{ path: path || '(object)', declared: '(map)', live: live === undefined ? undefined : '(not a map)', secret: false }];
-        return Object.entries(declared).flatMap(([key, value]) => differencesAt(value, live[key], path ? `${path}.${key}` : key, child(position, key), ignored));
-    }
-    if (Array.isArray(declared)) {
-        if (!Array.isArray(live))
-            return [{ path, declared: `(list of ${declared.length})`, live: live === undefined ? undefined : '(not a list)', secret: false }];
-        const keyOf = listKeyer(position);
-        const liveByKey = new Map(live.map((item, index) => [keyOf(item, index), item]));
-        return declared.flatMap((item, index) => {
-            const key = keyOf(item, index);
-            return differencesAt(item, liveByKey.get(key), `${path}[${key}]`, position, ignored);
-        });
-    }
-    if (declared === null || declared === undefined)
-        return [];
-    if (sameScalar(declared, live))
-        return [];
-    return [{ path, declared, live, secret: isSecretPath(path) || holdsSecret(declared) || holdsSecret(live) }];
 }
 /** Every leaf path of a tree, list items by their merge keys (for a Kubernetes object of `kind`) or position. */
 function leafPathsByKey(tree, kind) {
@@ -68888,13 +69727,6 @@ function randomPaths(first, second, kind) {
             differing.add(path);
     return differing;
 }
-/** A difference as a line of the report: values shown unless a secret is involved. */
-function describeDifference(difference) {
-    if (difference.secret)
-        return `${difference.path}: differs (secret: value not shown)`;
-    const show = (value) => (value === undefined ? 'absent' : JSON.stringify(value));
-    return `${difference.path}: declared ${show(difference.declared)}, live ${show(difference.live)}`;
-}
 
 ;// CONCATENATED MODULE: ./src/drift/detect.ts
 
@@ -68907,34 +69739,16 @@ function describeDifference(difference) {
 
 
 
-function objectKey(object) {
+
+
+
+
+function detect_objectKey(object) {
     return `${object.kind}/${object.metadata.name}`;
 }
 function parseManifests(text) {
     return yaml.loadAll(text).filter((object) => !!object && typeof object === 'object' && !!object.kind);
 }
-/** Symmetric comparison of two values trees, leaf by leaf. */
-function valueDifferences(declared, live) {
-    const a = leafPathsByKey(declared);
-    const b = leafPathsByKey(live);
-    const lines = [];
-    for (const [path, value] of a) {
-        if (!b.has(path))
-            lines.push(isSecretPath(path) ? `${path}: added (secret)` : `${path}: added ${JSON.stringify(value)}`);
-        else if (String(b.get(path)) !== String(value))
-            lines.push(describeDifference({ path, declared: value, live: b.get(path), secret: isSecretPath(path) }));
-    }
-    for (const path of b.keys())
-        if (!a.has(path))
-            lines.push(`${path}: removed`);
-    return lines;
-}
-/**
- * The declared manifests, rendered as an upgrade renders them: the chart's lookups answered by the
- * cluster (`--dry-run=server`), so what a chart reads there (the Redis password 1.19 copies into
- * ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered twice: what still differs
- * between the two renders is the chart's randomness.
- */
 /**
  * The Secrets the Harbor charts look up (docs/values.md): the action's Redis Secret, and the
  * chart's own core, jobservice, registry and database Secrets (1.14+). Read ahead, side by side.
@@ -68944,6 +69758,12 @@ function lookedUpSecrets(config, harbor) {
     const names = [...harbor.secrets.map((secret) => secret.name), ...['core', 'jobservice', 'registry', 'database'].map((part) => `${fullname}-${part}`)];
     return names.map((name) => `/api/v1/namespaces/${encodeURIComponent(config.namespace)}/secrets/${encodeURIComponent(name)}`);
 }
+/**
+ * The declared manifests, rendered as an upgrade renders them (`--is-upgrade`): the chart's
+ * lookups answered by the cluster (`--dry-run=server`), so what a chart reads there (the Redis
+ * password 1.19 copies into ConfigMaps, the internal secrets 1.14+ keep) is in them. Rendered
+ * twice, side by side: what still differs between the two renders is the chart's randomness.
+ */
 async function declaredManifests(config, harbor, sources, directory) {
     const { helm, kubectl } = sources;
     // Through the API client's warm connections when it speaks the kubeconfig: helm's reads, passed
@@ -68971,38 +69791,128 @@ async function declaredManifests(config, harbor, sources, directory) {
         await standIn?.close();
     }
     const firstObjects = parseManifests(first.manifests);
-    const secondObjects = new Map(parseManifests(second.manifests).map((o) => [objectKey(o), o]));
-    const random = new Map(firstObjects.map((o) => [objectKey(o), randomPaths(o, secondObjects.get(objectKey(o)), o.kind)]));
-    return { objects: firstObjects, random };
+    const secondObjects = new Map(parseManifests(second.manifests).map((o) => [detect_objectKey(o), o]));
+    const random = new Map(firstObjects.map((o) => [detect_objectKey(o), randomPaths(o, secondObjects.get(detect_objectKey(o)), o.kind)]));
+    return { objects: firstObjects, random, text: first.manifests, file: first.manifestsFile };
 }
-/** The live counterparts of the declared objects, read together (a file of them for kubectl). */
+/** The live counterparts of objects, read together (through a file of their identities for kubectl). */
 function liveObjects(kubectl, objects, namespace, directory) {
     const refs = objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? namespace, name: o.metadata.name }));
-    return kubectl.getObjects(refs, () => {
-        const file = (0,external_node_path_namespaceObject.join)(directory, 'declared-objects.yaml');
-        // Identities only: the file tells kubectl what to read, and holds no secret.
-        (0,external_node_fs_namespaceObject.writeFileSync)(file, refs.map((ref) => yaml.dump({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })).join('---\n'), { mode: 0o600 });
-        return file;
-    });
+    // Identities only: the file tells kubectl what to read, and holds no secret.
+    return kubectl.getObjects(refs, () => writeObjects((0,external_node_path_namespaceObject.join)(directory, 'declared-objects.yaml'), refs.map((ref) => ({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }))));
 }
-async function managedSecretDrift(secrets, stored) {
-    const lines = [];
-    const found = await stored;
-    for (const [index, secret] of secrets.entries()) {
-        const live = found[index];
-        if (!live) {
-            lines.push(`Secret ${secret.name}: missing`);
-            continue;
+function decoded(secret, key) {
+    const value = secret?.data?.[key];
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+const isSecretInput = (name) => SECRET_INPUTS.includes(name);
+/** Stands in for a generated key of a Secret the deploy creates: its value does not exist yet (never shown: Secret data is masked). */
+const TO_BE_GENERATED = '(generated by the deploy)';
+/**
+ * The action's Secret as a deploy leaves it: keys from inputs as the inputs say, generated keys as
+ * the cluster has them (a deploy keeps them) or to be generated.
+ */
+function declaredManagedSecret(secret, namespace, stored) {
+    const data = Object.fromEntries(Object.entries(secret.data).map(([key, source]) => [key, source.from === 'input' ? (source.value ?? '') : (decoded(stored, key) ?? TO_BE_GENERATED)]));
+    return secretObject(secret, namespace, data);
+}
+/**
+ * What the action's Secrets hold on the cluster, and the secret inputs. Learn this before the chart
+ * is rendered: the chart copies some of it (the Redis password) into ConfigMaps, the render's file
+ * is redacted with what is known when it is written, and after a rotation the value the cluster
+ * holds is no input any more.
+ */
+function learnManagedSecrets(knowledge, secrets, storedSecret) {
+    for (const secret of secrets) {
+        const current = storedSecret(secret);
+        for (const [key, source] of Object.entries(secret.data)) {
+            if (source.from === 'input' && !isSecretInput(source.input))
+                continue;
+            const now = decoded(current, key);
+            if (source.from === 'input')
+                knowledge.add(source.value, { source: `input ${source.input}`, replaced: false });
+            const replaced = source.from === 'input' && now !== undefined && now !== (source.value ?? '');
+            knowledge.add(now, { source: `Secret ${secret.name}, key ${key}`, replaced });
         }
-        if (secret.generated)
-            continue;
-        const differing = Object.entries(secret.data)
-            .filter(([key, source]) => source.from === 'input' && Buffer.from(live.data?.[key] ?? '', 'base64').toString() !== (source.value ?? ''))
-            .map(([key, source]) => `${key} (input ${source.from === 'input' ? source.input : ''})`);
-        if (differing.length > 0)
-            lines.push(`Secret ${secret.name}: ${differing.join(', ')} differ from the inputs (values not shown)`);
     }
-    return lines;
+}
+/**
+ * The value paths that hold a secret: those the action writes from secret inputs
+ * (secrets-in-values), and those whose value the chart writes into one of its Secrets. Their
+ * values, as declared and as the release has them, become known secrets too.
+ */
+function learnValueSecrets(knowledge, harbor, liveValues, declared) {
+    const secretPaths = new Set();
+    for (const [path, source] of harbor.provenance) {
+        const input = /^input ([a-z0-9-]+)/.exec(source)?.[1];
+        if (input && isSecretInput(input))
+            secretPaths.add(path);
+    }
+    const inChartSecrets = new Set(declared.filter((o) => o.kind === 'Secret').flatMap((o) => Object.keys(o.data ?? {}).map((key) => decoded(o, key) ?? '')));
+    const declaredLeaves = leafPathsByKey(harbor.values);
+    for (const [path, value] of declaredLeaves)
+        if (typeof value === 'string' && value.length >= 8 && inChartSecrets.has(value))
+            secretPaths.add(path);
+    const liveLeaves = leafPathsByKey(liveValues);
+    for (const path of secretPaths) {
+        const now = liveLeaves.get(path);
+        const wanted = declaredLeaves.get(path);
+        if (typeof wanted === 'string')
+            knowledge.add(wanted, { source: `value ${path}`, replaced: false });
+        if (typeof now === 'string')
+            knowledge.add(now, { source: `value ${path}`, replaced: now !== wanted });
+    }
+    return secretPaths;
+}
+/**
+ * The comparison itself, from what was read: no I/O. `knowledge` has learnt the action's Secrets
+ * (learnManagedSecrets) before the render was written.
+ */
+function compareWithCluster(config, harbor, chart, reads, knowledge) {
+    const { release, declared, live } = reads;
+    const versions = { fromChart: release.chartVersion, toChart: chart.version, fromHarbor: release.appVersion, toHarbor: chart.appVersion };
+    const stored = new Map(parseManifests(reads.storedManifest).map((o) => [detect_objectKey(o), o]));
+    const declaredByKey = new Map(declared.objects.map((o) => [detect_objectKey(o), o]));
+    const secretPaths = learnValueSecrets(knowledge, harbor, reads.liveValues, declared.objects);
+    const sourceOf = new Map([...manifestSources(reads.storedManifest), ...manifestSources(declared.text)]);
+    const versionsOf = (key, object, own, liveObject = live.get(key)) => ({
+        kind: object.kind,
+        name: object.metadata.name,
+        declared: own ? object : declaredByKey.get(key),
+        stored: own ? undefined : stored.get(key),
+        live: liveObject,
+        random: declared.random.get(key) ?? new Set(),
+        source: sourceOf.get(key),
+        owner: own ? 'action' : 'chart',
+    });
+    const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
+    const managedSecret = (secret) => {
+        const current = reads.storedSecret(secret);
+        return current ? { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: config.namespace }, ...current } : undefined;
+    };
+    const objects = [
+        ...[...new Set([...declaredByKey.keys(), ...stored.keys()])].map((key) => versionsOf(key, (declaredByKey.get(key) ?? stored.get(key)), false)),
+        ...extras.map((o) => versionsOf(detect_objectKey(o), o, true)),
+        ...harbor.secrets.map((s) => versionsOf(`Secret/${s.name}`, declaredManagedSecret(s, config.namespace, reads.storedSecret(s)), true, managedSecret(s))),
+    ];
+    const changes = analyseChanges({
+        namespace: config.namespace,
+        objects,
+        values: { declared: harbor.values, live: reads.liveValues, secretPaths },
+        knowledge,
+        checksums: checksumSources(readChartFiles(chart.path)),
+        versions,
+    });
+    const drifted = release.status !== 'deployed' || changes.objects.length > 0 || changes.values.changed > 0 || changes.recordOnly.length > 0;
+    const restarting = changes.components.filter((c) => c.restarts).map((c) => c.component);
+    log/* log */.Rm.info(drifted
+        ? `Drift: ${changes.objects.length} object(s) differ, ${changes.values.changed} value(s), ${changes.secrets.length} Secret(s) change; a deploy restarts ${restarting.join(', ') || 'nothing'}; release status ${release.status}`
+        : `In sync: revision ${release.revision} (${release.status}) matches the inputs, and the live objects match it`);
+    return { release: 'present', status: release.status, revision: release.revision, versions, changes, drifted };
+}
+function writeObjects(file, objects) {
+    (0,external_node_fs_namespaceObject.writeFileSync)(file, objects.map((o) => yaml.dump(o)).join('---\n'), { mode: 0o600 });
+    return file;
 }
 /**
  * `known`: what the caller has read already (deploy has: the release's latest revision, its
@@ -69014,79 +69924,31 @@ async function detectDrift(config, harbor, sources, directory, known) {
         const release = known ? known.release : await helm.status(config.release, config.namespace);
         if (!release) {
             log/* log */.Rm.info(`Release ${config.release} does not exist in ${config.namespace} yet: nothing to compare, everything is to be installed`);
-            return { release: 'absent', values: [], manifest: [], live: [], secrets: [], drifted: true };
+            return { release: 'absent', versions: { toChart: sources.chart.version, toHarbor: sources.chart.appVersion }, drifted: true };
         }
-        // Every read that does not wait for another, side by side. The live objects are read as soon
-        // as the stored manifest names them, while the chart still renders; only objects the render
-        // adds are read after it.
-        const extras = [...cfsObjects(config), ...virtualService(config, harbor.values)];
-        const storedManifest = helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }).then((result) => parseManifests(result.stdout));
-        const liveOfStored = storedManifest.then((objects) => liveObjects(kubectl, [...objects, ...extras], config.namespace, directory));
-        const [storedValues, stored, declared, secrets, live] = await Promise.all([
-            helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true }),
-            storedManifest,
-            declaredManifests(config, harbor, sources, directory),
-            managedSecretDrift(harbor.secrets, known?.secrets ?? readManagedSecrets(kubectl, config.namespace, harbor.secrets)),
-            liveOfStored,
-        ]);
-        const values = valueDifferences(harbor.values, JSON.parse(storedValues.stdout || '{}') ?? {});
-        const storedByKey = new Map(stored.map((o) => [objectKey(o), o]));
-        const manifest = [];
-        for (const object of declared.objects) {
-            const key = objectKey(object);
-            const previous = storedByKey.get(key);
-            if (!previous)
-                manifest.push({ object: key, change: 'added', differences: [] });
-            else {
-                const ignored = declared.random.get(key);
-                const differences = [...declaredDifferences(object, previous, object.kind, ignored), ...declaredDifferences(previous, object, object.kind, ignored).filter((d) => d.live === undefined)];
-                if (differences.length > 0)
-                    manifest.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
-            }
-        }
-        for (const key of storedByKey.keys())
-            if (!declared.objects.some((o) => objectKey(o) === key))
-                manifest.push({ object: key, change: 'removed', differences: [] });
-        const added = declared.objects.filter((o) => !storedByKey.has(objectKey(o)));
+        // Every read that does not wait for another, side by side: the live objects as soon as the
+        // stored manifest names them, while the chart still renders; only objects the render adds
+        // are read after it.
+        const own = [...cfsObjects(config), ...virtualService(config, harbor.values)];
+        const storedValues = helm.run(['get', 'values', config.release, '--namespace', config.namespace, '-o', 'json'], { rawStdout: true });
+        const storedManifest = helm.run(['get', 'manifest', config.release, '--namespace', config.namespace], { rawStdout: true }).then((result) => result.stdout);
+        const liveOfStored = storedManifest.then((text) => liveObjects(kubectl, [...parseManifests(text), ...own], config.namespace, directory));
+        for (const pending of [storedValues, storedManifest, liveOfStored])
+            pending.catch(() => undefined);
+        // The action's Secrets before anything is rendered: the render's file is redacted with them.
+        const stored = await (known?.secrets ?? readManagedSecrets(kubectl, config.namespace, harbor.secrets));
+        const storedSecret = (secret) => stored[harbor.secrets.indexOf(secret)];
+        const knowledge = new SecretKnowledge();
+        learnManagedSecrets(knowledge, harbor.secrets, storedSecret);
+        const [values, storedText, declared, live] = await Promise.all([storedValues, storedManifest, declaredManifests(config, harbor, sources, directory), liveOfStored]);
+        const storedKeys = new Set(parseManifests(storedText).map(detect_objectKey));
+        const added = declared.objects.filter((o) => !storedKeys.has(detect_objectKey(o)));
         if (added.length > 0)
             for (const [key, object] of await liveObjects(kubectl, added, config.namespace, directory))
                 live.set(key, object);
-        const liveDrift = [];
-        for (const object of [...declared.objects, ...extras]) {
-            const key = objectKey(object);
-            const current = live.get(key);
-            if (!current) {
-                liveDrift.push({ object: key, change: 'missing', differences: [] });
-                continue;
-            }
-            const differences = declaredDifferences(object, current, object.kind, declared.random.get(key)).map((d) => (object.kind === 'Secret' ? { ...d, secret: true } : d));
-            if (differences.length > 0)
-                liveDrift.push({ object: key, change: 'changed', differences: differences.map(describeDifference) });
-        }
-        const drifted = release.status !== 'deployed' || values.length > 0 || manifest.length > 0 || liveDrift.length > 0 || secrets.length > 0;
-        log/* log */.Rm.info(drifted
-            ? `Drift: ${values.length} value(s), ${manifest.length} manifest object(s), ${liveDrift.length} live object(s), ${secrets.length} Secret(s) differ; release status ${release.status}`
-            : `In sync: revision ${release.revision} (${release.status}) matches the inputs, and the live objects match it`);
-        return { release: 'present', status: release.status, revision: release.revision, values, manifest, live: liveDrift, secrets, drifted };
+        const liveValues = JSON.parse(values.stdout || '{}') ?? {};
+        return compareWithCluster(config, harbor, sources.chart, { release, liveValues, storedManifest: storedText, declared, live, storedSecret }, knowledge);
     });
-}
-/** The report as text: the diff file, and the summary's body. */
-function driftText(report) {
-    if (report.release === 'absent')
-        return 'The release does not exist yet: deploy installs it.\n';
-    const lines = [`release revision ${report.revision}, status ${report.status}`];
-    const section = (title, entries) => {
-        if (entries.length === 0)
-            return;
-        lines.push('', `## ${title}`, ...entries);
-    };
-    section('values (declared vs helm get values)', report.values);
-    section('manifests (declared vs helm get manifest)', report.manifest.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
-    section('live objects (declared vs the cluster)', report.live.flatMap((o) => [`${o.object}: ${o.change}`, ...o.differences.map((d) => `  ${d}`)]));
-    section('Secrets made from inputs', report.secrets);
-    if (!report.drifted)
-        lines.push('', 'No drift.');
-    return `${lines.join('\n')}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/helm/secret-placements.ts
@@ -69127,18 +69989,18 @@ function secretPlacements(manifests, values) {
                     check(kind, name, field, raw);
             return;
         }
-        walk(object, '', (path, text) => check(kind, name, path, text));
+        secret_placements_walk(object, '', (path, text) => check(kind, name, path, text));
     });
     return placements;
 }
-function walk(node, path, visit) {
+function secret_placements_walk(node, path, visit) {
     if (typeof node === 'string')
         visit(path, node);
     else if (Array.isArray(node))
-        node.forEach((item, index) => walk(item, `${path}[${index}]`, visit));
+        node.forEach((item, index) => secret_placements_walk(item, `${path}[${index}]`, visit));
     else if (node && typeof node === 'object')
         for (const [key, value] of Object.entries(node))
-            walk(value, path ? `${path}.${key}` : key, visit);
+            secret_placements_walk(value, path ? `${path}.${key}` : key, visit);
 }
 /** The values the action was given for its Secrets, in the forms the charts write them (as is, or URL-escaped by `urlquery`). */
 function inputSecretValues(secrets) {
@@ -70032,6 +70894,12 @@ function setOutput(name, value) {
 
 
 
+/**
+ * The most characters a summary may have: a pull-request comment holds 65,536 (GitHub's limit on
+ * an issue comment body), and the comment step adds its own marker line (the sticky comment's
+ * header) and perhaps a line of its own; a step summary holds 1 MiB, far more.
+ */
+const SUMMARY_LIMIT = 64_000;
 /** A job summary in Markdown, scrubbed of secrets when written. */
 class SummaryBuilder {
     parts = [];
@@ -70060,8 +70928,42 @@ class SummaryBuilder {
         this.parts.push(collapsedTitle ? `<details><summary>${collapsedTitle}</summary>\n\n${block}\n</details>\n` : block);
         return this;
     }
+    /**
+     * Pieces (e.g. one collapsed diff per object) that the summary carries as far as they fit in
+     * SUMMARY_LIMIT with everything else: cut between pieces, never inside one, and `leftOut` says
+     * how many were left out and where the rest is.
+     */
+    cuttable(pieces, leftOut) {
+        if (pieces.length > 0)
+            this.parts.push({ pieces, leftOut });
+        return this;
+    }
     toMarkdown() {
-        return (0,redact/* redact */.E$)(this.parts.join('\n'));
+        const fixed = this.parts.filter((part) => typeof part === 'string').map(redact/* redact */.E$);
+        // Parts are joined by one newline each.
+        let room = SUMMARY_LIMIT - fixed.reduce((sum, part) => sum + part.length + 1, 0);
+        let next = 0;
+        const out = this.parts.map((part) => {
+            if (typeof part === 'string')
+                return fixed[next++];
+            const pieces = part.pieces.map(redact/* redact */.E$);
+            const note = (count) => `${(0,redact/* redact */.E$)(part.leftOut(count, pieces.length))}\n`;
+            const kept = [];
+            for (const [index, piece] of pieces.entries()) {
+                const rest = pieces.length - index - 1;
+                // Keep room for the note that would follow if a later piece does not fit.
+                if (piece.length + 1 + (rest > 0 ? note(rest).length + 1 : 0) > room)
+                    break;
+                kept.push(piece);
+                room -= piece.length + 1;
+            }
+            if (kept.length < pieces.length) {
+                kept.push(note(pieces.length - kept.length));
+                room -= kept[kept.length - 1].length + 1;
+            }
+            return kept.join('\n');
+        });
+        return out.join('\n');
     }
     /**
      * Appends to the step summary when the runner provides one (GITHUB_STEP_SUMMARY), and writes the
@@ -70080,6 +70982,169 @@ class SummaryBuilder {
 }
 function code(text) {
     return `\`${text.replace(/`/g, "'")}\``;
+}
+
+;// CONCATENATED MODULE: ./src/report/change-report.ts
+
+
+
+
+
+/**
+ * The change report as people read it: a summary block first (versions, what restarts and why,
+ * objects by kind, Secrets that change, live edits a deploy undoes), then one unified diff per
+ * object. The job summary (and so a PR comment made from it) carries as many whole diffs as fit;
+ * the `diff-file` output always has all of them.
+ */
+/** Names listed in the summary block before "and N more": the block must always fit. */
+const LIST_CAP = 12;
+function capped(items, cap = LIST_CAP) {
+    return items.length > cap ? [...items.slice(0, cap), `and ${items.length - cap} more (in the details)`] : items;
+}
+function versionLine(report) {
+    const v = report.versions;
+    if (report.release === 'absent')
+        return `Harbor ${v.toHarbor ?? '(version unknown)'} (chart ${v.toChart}), to be installed`;
+    const harbor = v.fromHarbor && v.toHarbor && v.fromHarbor !== v.toHarbor ? `Harbor ${v.fromHarbor} → ${v.toHarbor}` : `Harbor ${v.toHarbor ?? v.fromHarbor ?? '(version unknown)'}, unchanged`;
+    const chart = v.fromChart && v.fromChart !== v.toChart ? `chart ${v.fromChart} → ${v.toChart}` : `chart ${v.toChart}, unchanged`;
+    return `${harbor} (${chart})`;
+}
+function countsByKind(objects) {
+    const counts = new Map();
+    for (const object of objects)
+        counts.set(object.kind, (counts.get(object.kind) ?? 0) + 1);
+    return [...counts]
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .map(([kind, count]) => `${count} ${kind}`)
+        .join(', ');
+}
+function objectCounts(changes) {
+    const part = (change, word) => {
+        const objects = changes.objects.filter((o) => change.includes(o.change));
+        return objects.length === 0 ? `none ${word}` : `${objects.length} ${word} (${countsByKind(objects)})`;
+    };
+    return [part(['changed'], 'changed'), part(['added', 'recreated'], 'added'), part(['removed'], 'removed')].join(' · ');
+}
+function secretLine(changes) {
+    if (changes.secrets.length === 0)
+        return 'none';
+    const words = { added: 'added', removed: 'removed', recreated: 're-created' };
+    const what = (s) => (s.change === 'changed' ? s.keys.join(', ') : words[s.change]);
+    return capped(changes.secrets.map((s) => `\`${s.name}\`${what(s) ? ` (${what(s)})` : ''}`)).join(', ') + ' (values never shown)';
+}
+function summaryBlock(report, heading) {
+    const changes = report.changes;
+    const block = { heading, versions: versionLine(report), restarts: [], lines: [] };
+    if (report.release === 'absent') {
+        block.lines.push(['Release', 'The release does not exist yet: a deploy installs it, and every component starts']);
+        return block;
+    }
+    if (!changes)
+        return block;
+    if (report.status && report.status !== 'deployed')
+        block.lines.push(['Release', `revision ${report.revision} is ${report.status}: a deploy upgrades it`]);
+    block.restarts = changes.components.map((c) => ({ component: c.component, restarts: c.restarts, why: c.reasons.join('; ') }));
+    block.lines.push(['Objects', objectCounts(changes)]);
+    block.lines.push(['Secrets that change', secretLine(changes)]);
+    block.lines.push(['Live edits a deploy undoes', changes.liveEdits.length === 0 ? 'none' : capped(changes.liveEdits)]);
+    if (changes.staleReaders.length > 0)
+        block.lines.push(['Changes that restart nothing', capped(changes.staleReaders)]);
+    if (changes.values.changed > 0)
+        block.lines.push(['Values', `${changes.values.changed} differ from \`helm get values\` (the values diff below)`]);
+    if (changes.recordOnly.length > 0) {
+        block.lines.push(['Helm record only', `${capped(changes.recordOnly).join(', ')}: the cluster already matches the declared objects, a deploy records a new revision`]);
+    }
+    return block;
+}
+function noRestart(block) {
+    return block.restarts.some((r) => r.restarts) ? '' : 'No component restarts.';
+}
+/** The summary block as plain text: the head of the diff file. */
+function summaryText(report, heading) {
+    const block = summaryBlock(report, heading);
+    const lines = [block.heading, `  ${block.versions}`];
+    if (report.release === 'present')
+        lines.push(`  Release: revision ${report.revision}, ${report.status}`);
+    const restarting = block.restarts.filter((r) => r.restarts);
+    const others = block.restarts.filter((r) => !r.restarts);
+    if (restarting.length > 0)
+        lines.push('  Restarts:', ...restarting.map((r) => `    ${r.component}: ${r.why}`));
+    else if (report.release === 'present')
+        lines.push(`  ${noRestart(block)}`);
+    if (others.length > 0)
+        lines.push('  Without a restart:', ...others.map((r) => `    ${r.component}: ${r.why}`));
+    for (const [name, value] of block.lines) {
+        if (Array.isArray(value))
+            lines.push(`  ${name}:`, ...value.map((item) => `    - ${item}`));
+        else
+            lines.push(`  ${name}: ${value}`);
+    }
+    return `${lines.join('\n')}\n`;
+}
+function addBlock(summary, report, heading) {
+    const block = summaryBlock(report, heading);
+    summary.heading(block.heading, 3).paragraph(`**${block.versions}**`);
+    if (block.restarts.length > 0)
+        summary.table(['component', 'restarts', 'why'], block.restarts.map((r) => [r.component, r.restarts ? '**yes**' : 'no', r.why]));
+    const none = report.release === 'present' ? noRestart(block) : '';
+    if (none)
+        summary.paragraph(none);
+    summary.list(block.lines.map(([name, value]) => (Array.isArray(value) ? `**${name}**:\n${value.map((item) => `  - ${item}`).join('\n')}` : `**${name}**: ${value}`)));
+}
+/** A fence longer than any backtick run in the text, so a diff line cannot close it. */
+function fenced(language, text) {
+    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(Math.max(3, longest + 1));
+    return `${fence}${language}\n${text.trimEnd()}\n${fence}`;
+}
+function objectTitle(object) {
+    const words = { changed: 'changed', added: 'added', removed: 'removed', recreated: 'deleted on the cluster, re-created' };
+    return `${object.kind} ${object.name}: ${words[object.change]}`;
+}
+function detailed(changes) {
+    return { shown: changes.objects.filter((o) => !o.foldedOnly && o.diff), foldedOnly: changes.objects.filter((o) => o.foldedOnly) };
+}
+/** The whole report as text: the `diff-file` output, never cut. */
+function changeReportText(report, heading) {
+    const out = [summaryText(report, heading)];
+    const changes = report.changes;
+    if (report.release === 'absent')
+        return out.join('\n');
+    if (!report.drifted || !changes)
+        return `${out.join('\n')}\nNo drift.\n`;
+    if (changes.folds.length > 0)
+        out.push(`Folded, not repeated per object:\n${changes.folds.map((f) => `  - ${f}`).join('\n')}\n`);
+    const { shown, foldedOnly } = detailed(changes);
+    for (const object of shown)
+        out.push(`--- ${objectTitle(object)}\n${object.diff}`);
+    if (foldedOnly.length > 0)
+        out.push(`Changed only as folded above: ${foldedOnly.map((o) => `${o.kind} ${o.name}`).join(', ')}\n`);
+    if (changes.values.diff)
+        out.push(`--- values (helm get values → declared)\n${changes.values.diff}`);
+    return out.join('\n');
+}
+/**
+ * Writes the full report (the `diff-file` output, secrets redacted) and puts the summary block and
+ * as many per-object diffs as fit into the job summary.
+ */
+function reportChanges(summary, report, options) {
+    const file = (0,external_node_path_namespaceObject.join)(options.directory, 'drift.txt');
+    (0,external_node_fs_namespaceObject.writeFileSync)(file, (0,redact/* redact */.E$)(changeReportText(report, options.heading)), { mode: 0o600 });
+    setOutput('diff-file', file);
+    addBlock(summary, report, options.heading);
+    const changes = report.changes;
+    if (!changes || !report.drifted)
+        return file;
+    if (changes.folds.length > 0)
+        summary.paragraph('Folded, not repeated per object:').list(changes.folds);
+    const { shown, foldedOnly } = detailed(changes);
+    const pieces = shown.map((object) => `<details><summary>${objectTitle(object)}</summary>\n\n${fenced('diff', object.diff)}\n\n</details>\n`);
+    if (foldedOnly.length > 0)
+        pieces.push(`Changed only as folded above: ${foldedOnly.map((o) => `${o.kind} \`${o.name}\``).join(', ')}\n`);
+    if (changes.values.diff)
+        pieces.push(`<details><summary>values: helm get values → declared</summary>\n\n${fenced('diff', changes.values.diff)}\n\n</details>\n`);
+    summary.cuttable(pieces, (count, total) => `**${count} of ${total} details left out** to keep this report under ${SUMMARY_LIMIT.toLocaleString('en-US')} characters (what a pull-request comment holds): the full report is the \`diff-file\` output, which the example workflows upload as an artifact.`);
+    return file;
 }
 
 // EXTERNAL MODULE: ./src/run/phase.ts
@@ -70296,38 +71361,6 @@ function buildHarborValues(config) {
 function keepsInternalSecretsByLookup(chartVersion) {
     const version = parseChartVersion(chartVersion);
     return !version || version.major > 1 || version.minor >= 14;
-}
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./src/helm/chart-archive.ts
-
-/**
- * The files of a packaged chart (`helm package` output: a gzipped ustar archive), by their path
- * inside the chart ("templates/core/core-dpl.yaml"), read without unpacking to disk.
- */
-function chartFiles(packageBytes) {
-    const tar = (0,external_node_zlib_.gunzipSync)(packageBytes);
-    const files = new Map();
-    let longName;
-    for (let offset = 0; offset + 512 <= tar.length;) {
-        const header = tar.subarray(offset, offset + 512);
-        if (header.every((byte) => byte === 0))
-            break;
-        const field = (start, length) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
-        const size = parseInt(field(124, 12).trim() || '0', 8);
-        const type = field(156, 1);
-        const prefix = field(345, 155);
-        const name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-        longName = undefined;
-        const body = tar.subarray(offset + 512, offset + 512 + size);
-        if (type === 'L')
-            longName = body.toString('utf8').replace(/\0.*$/s, '');
-        else if (type === '0' || type === '')
-            files.set(name.replace(/^[^/]+\//, ''), body.toString('utf8'));
-        offset += 512 + Math.ceil(size / 512) * 512;
-    }
-    return files;
 }
 
 ;// CONCATENATED MODULE: ./src/helm/chart-package.ts
@@ -74138,6 +75171,7 @@ function actionWorkDir(release) {
 
 
 
+
 /** A deploy that did not end with Harbor ready: the message says which component and why. */
 class DeployFailedError extends Error {
     constructor(message) {
@@ -74262,7 +75296,7 @@ async function deployMode(config, warnings) {
     const rollbackOnFailure = deploy.rollbackOnFailure && !versionChange;
     // A deployed release that matches the inputs, with every component ready, needs no upgrade.
     const checkSync = before !== undefined && before.status === 'deployed' && !deploy.forceUpgrade;
-    const [drift, ready] = checkSync ? await Promise.all([detectDrift(config, harbor, session, directory, { release: before }), allWorkloadsReady(kubectl, config, harbor.values)]) : [undefined, false];
+    const [drift, ready] = checkSync ? await Promise.all([detectDrift(config, harbor, session, directory, { release: before, secrets: secretsRead }), allWorkloadsReady(kubectl, config, harbor.values)]) : [undefined, false];
     if (drift && !drift.drifted && ready) {
         await reportInSync(config, helm, harbor, before, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
         return;
@@ -74356,6 +75390,10 @@ async function deployMode(config, warnings) {
     summary.paragraph([`Chart ${code(`${config.chart.reference}@${config.chart.version}`)}`, after?.appVersion ? `Harbor ${after.appVersion}` : '', `helm ${helmTool.version}`, `values digest ${code(digest)}`]
         .filter(Boolean)
         .join(' · '));
+    if (drift?.drifted)
+        reportChanges(summary, drift, { heading: 'What this deploy changed', directory });
+    else if (deploy.forceUpgrade && before)
+        summary.paragraph('force-upgrade: upgraded without checking for drift.');
     if (versionChange) {
         summary.heading(`Harbor ${versionChange.from} → ${versionChange.to}`, 3).paragraph(versionChangeWarning(config, versionChange, before));
     }
@@ -74363,10 +75401,6 @@ async function deployMode(config, warnings) {
         summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
     if (stuckNote)
         summary.paragraph(stuckNote);
-    if (drift?.drifted)
-        summary.heading('Drift found, repaired by this deploy', 3).codeBlock('diff', driftText(drift), 'what differed');
-    else if (deploy.forceUpgrade && before)
-        summary.paragraph('force-upgrade: upgraded without checking for drift.');
     summary.heading('Components', 3).table(['component', 'ready'], expectedWorkloads(config, harbor.values).map((w) => [
         w.component,
         times.unchanged.includes(w.component) ? 'unchanged' : times.ready.has(w.component) ? `after ${(0,log/* formatSeconds */.Xo)(times.ready.get(w.component))}` : 'not ready',
@@ -74477,8 +75511,6 @@ async function reportInSync(config, helm, harbor, release, digest, helmVersion, 
 
 
 
-
-
 class DriftFoundError extends Error {
     constructor(message) {
         super(message);
@@ -74487,7 +75519,7 @@ class DriftFoundError extends Error {
 }
 /**
  * mode: diff, read-only: the declared Harbor against the release's values, its stored manifest and
- * the live objects. Secrets are compared, never shown.
+ * the live objects, reported as what a deploy would change. Secrets are compared, never shown.
  */
 async function diffMode(config, warnings) {
     const harbor = buildHarborValues(config);
@@ -74496,11 +75528,7 @@ async function diffMode(config, warnings) {
     await reachCluster(session.kubectl);
     (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.diff);
     const report = await detectDrift(config, harbor, session, directory);
-    const text = (0,redact/* redact */.E$)(driftText(report));
-    const diffFile = (0,external_node_path_namespaceObject.join)(directory, 'drift.txt');
-    (0,external_node_fs_namespaceObject.writeFileSync)(diffFile, text, { mode: 0o600 });
     setOutput('drifted', report.drifted);
-    setOutput('diff-file', diffFile);
     const { digest } = session;
     const title = report.release === 'absent' ? 'not installed yet' : report.drifted ? `drift found (revision ${report.revision}, ${report.status})` : `in sync (revision ${report.revision})`;
     const summary = new SummaryBuilder()
@@ -74508,25 +75536,7 @@ async function diffMode(config, warnings) {
         .paragraph(`Declared: chart ${code(`${config.chart.reference}@${config.chart.version}`)}, values digest ${code(digest)}.`);
     if (warnings.length > 0)
         summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
-    if (report.release === 'absent')
-        summary.paragraph(`Release ${code(config.release)} does not exist in ${code(config.namespace)}: a deploy installs it.`);
-    else {
-        const counts = [
-            `${report.values.length} value(s) differ from \`helm get values\``,
-            `${report.manifest.length} object(s) differ from \`helm get manifest\``,
-            `${report.live.length} live object(s) differ from the declared manifests`,
-            `${report.secrets.length} Secret(s) made from inputs differ`,
-        ];
-        summary.list(counts);
-        for (const object of [...report.live, ...report.manifest]) {
-            if (object.differences.length > 0 || object.change !== 'changed')
-                summary.codeBlock('text', [`${object.object}: ${object.change}`, ...object.differences].join('\n'), `${object.object}: ${object.change}`);
-        }
-        if (report.values.length > 0)
-            summary.codeBlock('text', report.values.join('\n'), 'values');
-        if (report.secrets.length > 0)
-            summary.list(report.secrets);
-    }
+    const diffFile = reportChanges(summary, report, { heading: report.drifted ? 'What a deploy changes' : 'Nothing to change', directory });
     await summary.write(directory);
     if (report.drifted && config.deploy.failOnDrift) {
         throw new DriftFoundError(`drift found (fail-on-drift): ${report.release === 'absent' ? 'the release is not installed' : `see ${diffFile} and the job summary`}`);
@@ -74632,7 +75642,7 @@ async function renderMode(config, warnings) {
         summary.heading('Notes', 3).list(harbor.notes);
     summary
         .heading('Where each value comes from', 3)
-        .table(['value', 'set to', 'from'], [...harbor.provenance.entries()].map(([path, source]) => [code(path), code(JSON.stringify(valueAt(harbor.values, path)) ?? 'removed'), source]))
+        .table(['value', 'set to', 'from'], [...harbor.provenance.entries()].map(([path, source]) => [code(path), code(JSON.stringify(render_valueAt(harbor.values, path)) ?? 'removed'), source]))
         .heading('Objects deploy creates besides the chart', 3)
         .table(['kind', 'name', 'purpose / keys'], [
         ...harbor.secrets.map((s) => ['Secret', code(s.name), `${s.purpose}: ${Object.keys(s.data).join(', ')}${s.generated ? ' (generated once, then kept)' : ''}`]),
@@ -74661,7 +75671,7 @@ async function renderMode(config, warnings) {
         manifests: 'rendered' in manifests ? { file: manifests.rendered.manifestsFile, objects: manifests.rendered.objects } : undefined,
     };
 }
-function valueAt(values, path) {
+function render_valueAt(values, path) {
     return path.split('.').reduce((node, key) => (node && typeof node === 'object' ? node[key] : undefined), values);
 }
 function describeObject(kind) {
@@ -74788,7 +75798,7 @@ async function reportInvalidInputs(errors, warnings, directory) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9906);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7026);
 /* harmony import */ var _run_cancel_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2735);
 /* harmony import */ var _run_guard_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5974);
 
@@ -74864,7 +75874,8 @@ function formatSeconds(ms) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   E$: () => (/* binding */ redact),
 /* harmony export */   K3: () => (/* binding */ goQueryEscape),
-/* harmony export */   cl: () => (/* binding */ registerSecret)
+/* harmony export */   cl: () => (/* binding */ registerSecret),
+/* harmony export */   wV: () => (/* binding */ encodedForms)
 /* harmony export */ });
 /* unused harmony export clearSecretsForTests */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6058);
@@ -74886,6 +75897,7 @@ function goQueryEscape(value) {
         .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
         .replace(/%20/g, '+');
 }
+/** A value as it may appear in text: as is, base64, base64url, URL-escaped (both ways), Go's urlquery form, JSON-escaped. */
 function encodedForms(value) {
     const bytes = Buffer.from(value, 'utf8');
     const query = goQueryEscape(value);

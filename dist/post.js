@@ -28491,7 +28491,7 @@ function formatSeconds(ms) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   E$: () => (/* binding */ redact)
 /* harmony export */ });
-/* unused harmony exports goQueryEscape, registerSecret, clearSecretsForTests */
+/* unused harmony exports goQueryEscape, encodedForms, registerSecret, clearSecretsForTests */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
 
 /**
@@ -28511,6 +28511,7 @@ function goQueryEscape(value) {
         .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
         .replace(/%20/g, '+');
 }
+/** A value as it may appear in text: as is, base64, base64url, URL-escaped (both ways), Go's urlquery form, JSON-escaped. */
 function encodedForms(value) {
     const bytes = Buffer.from(value, 'utf8');
     const query = goQueryEscape(value);

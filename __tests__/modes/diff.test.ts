@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realBinaries } from '../support/binaries.js';
 import { HELM_VERSIONS, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
 import type { KubeSim } from '../support/kube-sim/index.js';
+import { kubectlByHand } from '../support/kubectl-by-hand.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 import { findLeaks } from '../support/secret-scan.js';
 import { seedSecrets } from '../support/seed.js';
@@ -25,15 +22,7 @@ afterAll(async () => {
 
 const cluster = () => environment.cluster();
 
-/** kubectl as a person runs it against the cluster (asynchronously: this process serves the API). */
-function kubectl(kubeconfigFile: string, ...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(realBinaries().kubectl, ['--kubeconfig', kubeconfigFile, ...args], { env: { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'kubectl-home-')) } });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`))));
-  });
-}
+const kubectl = kubectlByHand;
 
 const inputs = (kubeconfig: string, extra?: Record<string, string>) => environment.inputs(kubeconfig, extra);
 
@@ -93,9 +82,13 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
       expect(result.exitCode).toBe(1);
       expect(result.outputs.drifted).toBe('true');
       const report = driftReport(result);
-      expect(report).toContain('Deployment/registry-harbor-portal: changed\n  spec.replicas: declared 1, live 3');
-      expect(report).toContain('spec.template.spec.containers[core].image: declared "docker.io/goharbor/harbor-core:v2.15.1", live "docker.io/goharbor/harbor-core:v2.15.0-patched"');
-      expect(report).toContain('Service/registry-harbor-jobservice: missing');
+      expect(report).toContain('Deployment `registry-harbor-portal`: `spec.replicas` is 3 on the cluster, 1 declared');
+      expect(report).toContain(
+        'Deployment `registry-harbor-core`: `spec.template.spec.containers[core].image` is "docker.io/goharbor/harbor-core:v2.15.0-patched" on the cluster, "docker.io/goharbor/harbor-core:v2.15.1" declared',
+      );
+      expect(report).toContain('Service `registry-harbor-jobservice` was deleted on the cluster: a deploy re-creates it');
+      expect(report).toContain('    core: new image `harbor-core` v2.15.0-patched → v2.15.1\n');
+      expect(report).toContain('-  replicas: 3\n+  replicas: 1\n');
       expect(result.stdout).toMatch(/::error::drift found \(fail-on-drift\)/);
     });
 
@@ -103,7 +96,8 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
       const repaired = await run(inputs(kubeconfig, { 'helm-version': helmVersion }));
       expect(repaired.exitCode).toBe(0);
       expect(repaired.outputs).toMatchObject({ 'in-sync': 'false', revision: '2' });
-      expect(repaired.summary).toContain('Drift found, repaired by this deploy');
+      expect(repaired.summary).toContain('### What this deploy changed');
+      expect(repaired.summary).toContain('Service `registry-harbor-jobservice` was deleted on the cluster: a deploy re-creates it');
       expect((sim.get('apps/v1', 'Deployment', 'registry', 'registry-harbor-portal')!.spec as { replicas: number }).replicas).toBe(1);
       expect(sim.get('v1', 'Service', 'registry', 'registry-harbor-jobservice')).toBeDefined();
       const after = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff' }));
@@ -114,8 +108,9 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
       const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff', replicas: '2' }));
       expect(result.outputs.drifted).toBe('true');
       const report = driftReport(result);
-      expect(report).toContain('core.replicas: declared 2, live 1');
-      expect(report).toMatch(/Deployment\/registry-harbor-core: changed\n {2}spec\.replicas: declared 2, live 1/);
+      expect(report).toContain('    core: scales 1 → 2\n');
+      expect(report).toMatch(/--- Deployment registry-harbor-core: changed\n@@ [^\n]+\n(?: [^\n]*\n)*- {2}replicas: 1\n\+ {2}replicas: 2\n/);
+      expect(report).toMatch(/--- values \(helm get values → declared\)\n[\s\S]*- {2}replicas: 1\n\+ {2}replicas: 2\n/);
     });
 
     it('reports a Secret changed out of band by name, never its value', async () => {
@@ -124,7 +119,7 @@ for (const [helmName, helmVersion] of HELM_VERSIONS) {
       sim.put({ ...secret, data: { password: Buffer.from(leaked).toString('base64') } });
       const result = await run(inputs(kubeconfig, { 'helm-version': helmVersion, mode: 'diff' }));
       expect(result.outputs.drifted).toBe('true');
-      expect(driftReport(result)).toContain('Secret registry-harbor-tke-database: password (input database-password) differ from the inputs (values not shown)');
+      expect(driftReport(result)).toContain('Secrets that change: `registry-harbor-tke-database` (password) (values never shown)');
       expect(findLeaks(result, [leaked, ...Object.values(seedSecrets)])).toEqual([]);
       sim.put(secret);
     });

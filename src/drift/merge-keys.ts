@@ -40,7 +40,7 @@ const POD_SPEC_LISTS: Record<string, ListKeys> = {
 const CONTAINER_FIELDS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 
 /** Where each kind keeps its pod spec. */
-const POD_SPEC_AT: Record<string, string[]> = {
+export const POD_SPEC_AT: Record<string, string[]> = {
   Pod: ['spec'],
   Deployment: ['spec', 'template', 'spec'],
   ReplicaSet: ['spec', 'template', 'spec'],
@@ -50,7 +50,7 @@ const POD_SPEC_AT: Record<string, string[]> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
 };
 
-function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
+export function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
   return prefix.every((field, index) => path[index] === field);
 }
 

@@ -125,7 +125,7 @@ export const OUTPUTS = [
   { name: 'app-version', description: 'Harbor version of the deployed release.' },
   { name: 'front-service', description: 'The Service in front of Harbor, as namespace/name:port.' },
   { name: 'drifted', description: 'mode: diff: true when the release, its values or the live objects differ from the inputs (or the release is not installed).' },
-  { name: 'diff-file', description: 'mode: diff: path of the drift report (secrets never shown).' },
+  { name: 'diff-file', description: 'mode: diff (and deploy, when it found drift): path of the full change report: what restarts and why, then a unified diff per object (secrets never shown). The job summary carries as much of it as fits in a PR comment.' },
   { name: 'cancelled', description: 'true when the run was cancelled (or stopped by an unexpected error); revision and status then name the state it left the release in.' },
   { name: 'in-sync', description: 'mode: deploy: true when nothing drifted and no upgrade was needed.' },
   { name: 'cos-list-lag-ms', description: 'Measured COS list-after-write lag of the bucket, in milliseconds (storage preflight).' },

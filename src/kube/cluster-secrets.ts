@@ -51,7 +51,8 @@ function inputData(secret: ManagedSecret): Record<string, string> {
   return data;
 }
 
-function secretObject(secret: ManagedSecret, namespace: string, data: Record<string, string>): KubeObject {
+/** A Secret the action manages, as it applies it: `data` in plain text. */
+export function secretObject(secret: ManagedSecret, namespace: string, data: Record<string, string>): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -66,12 +67,8 @@ function sameData(a: Record<string, string>, b: Record<string, string>): boolean
   return keys.join('\n') === Object.keys(b).sort().join('\n') && keys.every((key) => a[key] === b[key]);
 }
 
-/**
- * The Secrets behind the chart's existingSecret keys. Secrets from inputs follow the inputs (and
- * are rewritten only when they differ); generated ones are created when absent and never replaced,
- * so upgrades do not rotate them and the rendered values stay the same.
- */
-export type StoredSecrets = Array<{ data?: Record<string, string> } | undefined>;
+/** The stored Secret objects (their data base64, unredacted). */
+export type StoredSecrets = Array<(Partial<KubeObject> & { data?: Record<string, string> }) | undefined>;
 
 /**
  * The managed Secrets as stored, in the order given, absent ones undefined: read all at once and
@@ -82,6 +79,11 @@ export function readManagedSecrets(kubectl: Kubectl, namespace: string, secrets:
   return Promise.all(secrets.map((secret) => kubectl.get<{ data?: Record<string, string> }>('secret', secret.name, namespace, { rawStdout: true })));
 }
 
+/**
+ * The Secrets behind the chart's existingSecret keys. Secrets from inputs follow the inputs (and
+ * are rewritten only when they differ); generated ones are created when absent and never replaced,
+ * so upgrades do not rotate them and the rendered values stay the same.
+ */
 export async function ensureSecrets(kubectl: Kubectl, namespace: string, secrets: ManagedSecret[], registryUsername: string, stored?: StoredSecrets): Promise<SecretsOutcome> {
   const outcome: SecretsOutcome = { created: [], updated: [], unchanged: [] };
   const wanted: KubeObject[] = [];

@@ -1,4 +1,4 @@
-import { detectDrift, driftText } from '../drift/detect.js';
+import { detectDrift } from '../drift/detect.js';
 import type { FetchedChart } from '../helm/chart-package.js';
 import { inputSecretValues, secretPlacements, type SecretPlacement } from '../helm/secret-placements.js';
 import { type Helm, PENDING_STATUSES, type ReleaseStatus, type UpgradedRelease } from '../helm/helm.js';
@@ -13,6 +13,7 @@ import { clusterPreflight } from '../kube/preflight.js';
 import { ReadinessWatch, type ReadinessTimes } from '../kube/readiness.js';
 import { expectedWorkloads, releaseSelector, workloadState } from '../kube/workloads.js';
 import { formatSeconds, inGroup, log } from '../report/log.js';
+import { reportChanges } from '../report/change-report.js';
 import { setOutput } from '../report/outputs.js';
 import { code, SummaryBuilder } from '../report/summary.js';
 import { isCancelled, RunCancelledError, untilCancelled } from '../run/cancel.js';
@@ -165,7 +166,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
 
   // A deployed release that matches the inputs, with every component ready, needs no upgrade.
   const checkSync = before !== undefined && before.status === 'deployed' && !deploy.forceUpgrade;
-  const [drift, ready] = checkSync ? await Promise.all([detectDrift(config, harbor, session, directory, { release: before }), allWorkloadsReady(kubectl, config, harbor.values)]) : [undefined, false];
+  const [drift, ready] = checkSync ? await Promise.all([detectDrift(config, harbor, session, directory, { release: before, secrets: secretsRead }), allWorkloadsReady(kubectl, config, harbor.values)]) : [undefined, false];
   if (drift && !drift.drifted && ready) {
     await reportInSync(config, helm, harbor, before!, digest, helmTool.version, warnings, directory, kubectl, cosCheck?.listLagMs);
     return;
@@ -261,13 +262,13 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
       .filter(Boolean)
       .join(' · '),
   );
+  if (drift?.drifted) reportChanges(summary, drift, { heading: 'What this deploy changed', directory });
+  else if (deploy.forceUpgrade && before) summary.paragraph('force-upgrade: upgraded without checking for drift.');
   if (versionChange) {
     summary.heading(`Harbor ${versionChange.from} → ${versionChange.to}`, 3).paragraph(versionChangeWarning(config, versionChange, before!));
   }
   if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
   if (stuckNote) summary.paragraph(stuckNote);
-  if (drift?.drifted) summary.heading('Drift found, repaired by this deploy', 3).codeBlock('diff', driftText(drift), 'what differed');
-  else if (deploy.forceUpgrade && before) summary.paragraph('force-upgrade: upgraded without checking for drift.');
   summary.heading('Components', 3).table(
     ['component', 'ready'],
     expectedWorkloads(config, harbor.values).map((w) => [

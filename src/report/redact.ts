@@ -19,7 +19,8 @@ export function goQueryEscape(value: string): string {
     .replace(/%20/g, '+');
 }
 
-function encodedForms(value: string): string[] {
+/** A value as it may appear in text: as is, base64, base64url, URL-escaped (both ways), Go's urlquery form, JSON-escaped. */
+export function encodedForms(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
   const query = goQueryEscape(value);
   return [value, bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(value), query, query.replace(/\+/g, '%20'), JSON.stringify(value).slice(1, -1)];
