@@ -64,11 +64,6 @@ export interface Unsupported {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Per request: how long to wait for the answer (default 30 s); a cleanup after a cancel passes the time left. */
-export interface RequestOptions {
-  timeoutMs?: number;
-}
-
 export class KubeApi {
   private constructor(
     private readonly base: URL,
@@ -113,20 +108,15 @@ export class KubeApi {
   }
 
   /** GET a path; undefined when the object does not exist (404). */
-  async get<T>(path: string, options: RequestOptions = {}): Promise<T | undefined> {
-    const answer = await this.send('GET', path, undefined, undefined, options.timeoutMs);
+  async get<T>(path: string): Promise<T | undefined> {
+    const answer = await this.send('GET', path);
     if (answer.status === 404) return undefined;
     return this.parse<T>('GET', path, answer);
   }
 
-  /** POST a JSON body: an access review, or an object to create (409 AlreadyExists when it exists). */
-  async post<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
-    return this.parse<T>('POST', path, await this.send('POST', path, JSON.stringify(body), 'application/json', options.timeoutMs));
-  }
-
-  /** PUT an object whole; with its metadata.resourceVersion, 409 Conflict when it changed since (optimistic concurrency). */
-  async put<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
-    return this.parse<T>('PUT', path, await this.send('PUT', path, JSON.stringify(body), 'application/json', options.timeoutMs));
+  /** POST a JSON body (an access review). */
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return this.parse<T>('POST', path, await this.send('POST', path, JSON.stringify(body), 'application/json'));
   }
 
   /** Server-side apply of one object, owned by `fieldManager`, conflicts forced (the action owns what it applies). */
@@ -158,7 +148,7 @@ export class KubeApi {
     return JSON.parse(text) as T;
   }
 
-  private send(method: string, path: string, body?: string, contentType?: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<{ status: number; contentType: string; body: Buffer }> {
+  private send(method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; contentType: string; body: Buffer }> {
     const url = new URL(`${this.base.pathname.replace(/\/$/, '')}${path}`, this.base);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'harbor-tke-action' };
     if (this.authorization) headers.Authorization = this.authorization;
@@ -168,13 +158,13 @@ export class KubeApi {
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const request = send(url, { method, headers, agent: this.agent, timeout: timeoutMs }, (response: IncomingMessage) => {
+      const request = send(url, { method, headers, agent: this.agent, timeout: REQUEST_TIMEOUT_MS }, (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) }));
         response.on('error', (error) => reject(new KubeApiError(`${method} ${path}: ${error.message}`, undefined)));
       });
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
       request.on('error', (error: NodeJS.ErrnoException) => reject(new KubeApiError(transportFailure(url, error), undefined)));
       request.end(body);
     });

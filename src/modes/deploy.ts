@@ -176,18 +176,22 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   const { helm, kubectl } = session;
   const lock = new ReleaseLock(kubectl, { release: config.release, namespace: config.namespace, leaseSeconds: deploy.lockLeaseSeconds, waitMs: deploy.lockWaitMs }, thisRun());
   // Reads that need nothing but the cluster, side by side with the preflight: its errors come first.
-  // The Lease before the release: when it is taken unchanged, nobody held the release since, and the read stands.
+  // The Lease before the release and its Secrets: when it is taken unchanged, nobody held the
+  // release since, and these reads stand.
   const lockSeen = lock.observe();
   const releaseRead = lockSeen.then(() => helm.status(config.release, config.namespace)).then((status) => ({ status }), (error: unknown) => ({ error }));
-  const secretsRead = readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+  const secretsRead = lockSeen.then(() => readManagedSecrets(kubectl, config.namespace, harbor.secrets));
   secretsRead.catch(() => undefined);
   const { namespaceExists } = await clusterPreflight(kubectl, config);
   const hold = await holdRelease(lock, kubectl, config, namespaceExists);
   try {
     // Taken after another run held it: what that run did is read again.
-    const released = hold.unchangedSinceObserved ? await releaseRead : await helm.status(config.release, config.namespace).then((status) => ({ status }));
+    const fresh = hold.unchangedSinceObserved;
+    const released = fresh ? await releaseRead : await helm.status(config.release, config.namespace).then((status) => ({ status }));
     if ('error' in released) throw released.error;
-    await deployHolding(config, warnings, { harbor, directory, cosCheck, session, lock, hold, namespaceExists, secretsRead, before: released.status });
+    const secrets = fresh ? secretsRead : readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+    secrets.catch(() => undefined);
+    await deployHolding(config, warnings, { harbor, directory, cosCheck, session, lock, hold, namespaceExists, secretsRead: secrets, before: released.status });
     const lost = lock.lost();
     if (lost) throw new DeployFailedError(`${lost} The deploy itself ended, but the other run may change the release again: check its run.`);
   } finally {
