@@ -41,7 +41,10 @@ export class WriteConflictError extends Error {
   }
 }
 
-/** How long a write may take, and whether it still runs after a cancel (releasing a lock). */
+/**
+ * For kubectl: how long a write may take, and whether it still runs after a cancel (releasing a
+ * lock). The API client bounds its own requests (and, after a cancel, by the time left).
+ */
 export interface WriteOptions {
   timeoutMs?: number;
   evenIfCancelled?: boolean;
@@ -88,7 +91,7 @@ export class Kubectl {
     const known = RESOURCE_OF[resource];
     const path = known && this.api ? objectPath(known[0], known[1], namespace, name) : undefined;
     if (path && this.api) {
-      const object = await this.api.get<T>(path, { timeoutMs: options.timeoutMs });
+      const object = await this.api.get<T>(path);
       return object === undefined || options.rawStdout ? object : (JSON.parse(redact(JSON.stringify(object))) as T);
     }
     const { stdout } = await this.run(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json'], { quietStdout: true, ...options });
@@ -150,7 +153,7 @@ export class Kubectl {
   /** Creates `object` (POST); WriteConflictError when it exists already. Returns it as stored (with its resourceVersion). */
   async create<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
     const path = collectionPath(object.apiVersion, object.kind, object.metadata.namespace);
-    return this.write('create', object, path, (api) => api.post<T>(path!, object, { timeoutMs: options.timeoutMs }), options);
+    return this.write('create', object, path, (api) => api.post<T>(path!, object), options);
   }
 
   /**
@@ -159,7 +162,7 @@ export class Kubectl {
    */
   async replace<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
     const path = objectPath(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
-    return this.write('replace', object, path, (api) => api.put<T>(path!, object, { timeoutMs: options.timeoutMs }), options);
+    return this.write('replace', object, path, (api) => api.put<T>(path!, object), options);
   }
 
   private async write<T extends KubeObject>(verb: 'create' | 'replace', object: T, path: string | undefined, byApi: (api: KubeApi) => Promise<T>, options: WriteOptions): Promise<T> {
