@@ -87,6 +87,8 @@ for (const through of ['the API client', 'kubectl'] as const) {
       const second = first === a ? b : a;
       const firstName = first === a ? 'run-a' : 'run-b';
       expect(storedLease(namespace)?.spec).toMatchObject({ holderIdentity: firstName, leaseDurationSeconds: 30, leaseTransitions: 0 });
+      // metav1.MicroTime: the API server parses exactly six fractional digits.
+      expect(storedLease(namespace)?.spec?.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       await first.release();
       await Promise.all(taking);
       expect(storedLease(namespace)?.spec).toMatchObject({ holderIdentity: firstName === 'run-a' ? 'run-b' : 'run-a', leaseTransitions: 1 });
