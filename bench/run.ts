@@ -1,6 +1,7 @@
 // npm run bench: every benchmark suite, one table, ratios against baselines measured in this run.
 import { benchCancel, benchClosingMirror } from './cancel.js';
 import { benchDeploy } from './deploy.js';
+import { benchLock } from './lock.js';
 import { benchLongLink } from './long-link.js';
 import { benchPreflight } from './preflight.js';
 import { benchRender } from './render.js';
@@ -17,6 +18,7 @@ const suites: Record<string, BenchSuite> = {
   smoke: benchSmoke,
   cancel: benchCancel,
   'closing-mirror': benchClosingMirror,
+  lock: benchLock,
 };
 const only = process.argv.slice(2);
 

@@ -61715,7 +61715,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7026:
+/***/ 1034:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61819,7 +61819,8 @@ const INPUTS = [
     { name: 'kube-context', description: 'Context of the kubeconfig to use (default: its current-context).' },
     { name: 'timeout', default: '10m', description: 'How long deploy waits for Harbor to become ready (e.g. 10m, 90s).' },
     { name: 'rollback-on-failure', default: 'true', description: 'Roll back to the previous revision when the upgrade fails or Harbor does not become ready. Not across a Harbor version change (core may have migrated the database): the failure message then says how to roll back.' },
-    { name: 'stuck-release', default: 'fail', description: 'A release left pending by a cancelled run: fail (explain and stop) or rollback (to the last deployed revision, then deploy).' },
+    { name: 'stuck-release', default: 'fail', description: 'A release left pending by a run that is gone (killed: its hold on the release expired; or an older action or plain helm: no hold): fail (explain and stop) or rollback (to the last deployed revision, then deploy). Never applies while another run holds the release.' },
+    { name: 'lock-wait', default: '5m', description: 'How long deploy waits for another run that holds the release (a Lease in its namespace) to end, e.g. 5m or 90s; 0 fails at once. The log says who holds it and what it does.' },
     { name: 'history-max', default: '10', description: 'Release revisions Helm keeps.' },
     { name: 'force-upgrade', default: 'false', description: 'Upgrade even when nothing drifted (deploy skips the upgrade of a release that matches the inputs and is ready).' },
     { name: 'fail-on-drift', default: 'false', description: 'mode: diff fails the step when it finds drift.' },
@@ -61860,6 +61861,7 @@ const OUTPUTS = [
     { name: 'diff-file', description: 'mode: diff (and deploy, when it found drift): path of the full change report: what restarts and why, then a unified diff per object (secrets never shown). The job summary carries as much of it as fits in a PR comment.' },
     { name: 'cancelled', description: 'true when the run was cancelled (or stopped by an unexpected error); revision and status then name the state it left the release in.' },
     { name: 'in-sync', description: 'mode: deploy: true when nothing drifted and no upgrade was needed.' },
+    { name: 'lock-holder', description: 'mode: deploy: the run that held the release when this one gave up waiting for it (lock-wait), with the link to it.' },
     { name: 'cos-list-lag-ms', description: 'Measured COS list-after-write lag of the bucket, in milliseconds (storage preflight).' },
     { name: 'smoke-test-digest', description: 'Digest of the image the smoke test pushed and read back.' },
     { name: 'smoke-test-attempts', description: 'Requests the smoke test needed, counting every retry (1 + retries).' },
@@ -66348,6 +66350,13 @@ function validateTools(problems, raw) {
     const kubectl = choice('kubectl');
     return ok ? { helm, kubectl } : undefined;
 }
+/**
+ * The environment variable that sets leaseDurationSeconds of a deploy's hold on its release. The
+ * default, a minute renewed every 20 s, lets a killed run's hold end within a minute while a live
+ * one survives two missed renewals; tests shorten it.
+ */
+const LEASE_SECONDS_VARIABLE = 'HARBOR_TKE_ACTION_LEASE_SECONDS';
+const DEFAULT_LEASE_SECONDS = 60;
 /** "10m", "90s", "1h30m", "2m30s". */
 function parseDuration(text) {
     const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
@@ -66388,6 +66397,10 @@ function validateDeploy(problems, raw, env) {
         problems.error('timeout', `"${raw.timeout}" is not a duration of a second or more, e.g. 10m, 90s or 1h`);
     const rollbackOnFailure = validate_bool(problems, 'rollback-on-failure', raw['rollback-on-failure']);
     const stuckRelease = oneOf(problems, 'stuck-release', raw['stuck-release'], ['fail', 'rollback']);
+    const lockWaitMs = /^0+$/.test(raw['lock-wait'].trim()) ? 0 : parseDuration(raw['lock-wait']);
+    if (lockWaitMs === undefined)
+        problems.error('lock-wait', `"${raw['lock-wait']}" is not a duration, e.g. 5m, 90s or 0 (do not wait)`);
+    const lockLeaseSeconds = env[LEASE_SECONDS_VARIABLE] ? integer(problems, `${LEASE_SECONDS_VARIABLE} (environment variable)`, env[LEASE_SECONDS_VARIABLE], 3, 3600) : DEFAULT_LEASE_SECONDS;
     const historyMax = integer(problems, 'history-max', raw['history-max'], 0, 1000);
     const forceUpgrade = validate_bool(problems, 'force-upgrade', raw['force-upgrade']);
     const failOnDrift = validate_bool(problems, 'fail-on-drift', raw['fail-on-drift']);
@@ -66398,6 +66411,8 @@ function validateDeploy(problems, raw, env) {
         timeoutMs === undefined ||
         rollbackOnFailure === undefined ||
         !stuckRelease ||
+        lockWaitMs === undefined ||
+        lockLeaseSeconds === undefined ||
         historyMax === undefined ||
         forceUpgrade === undefined ||
         failOnDrift === undefined ||
@@ -66412,6 +66427,8 @@ function validateDeploy(problems, raw, env) {
         timeoutMs,
         rollbackOnFailure,
         stuckRelease,
+        lockWaitMs,
+        lockLeaseSeconds,
         historyMax,
         forceUpgrade,
         failOnDrift,
@@ -70165,6 +70182,34 @@ async function prepareCfsDirectories(kubectl, config) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/kube/lock-holder.ts
+
+
+/** Annotations on the Lease beside its spec: what the holder does, and who held it last. */
+const LOCK_ANNOTATIONS = {
+    runUrl: 'harbor-tke-action/run-url',
+    doing: 'harbor-tke-action/doing',
+    lastHolder: 'harbor-tke-action/last-holder',
+};
+/** holderIdentity has no length limit of its own; a workflow name is kept readable, not whole. */
+const MAX_WORKFLOW_NAME = 80;
+function thisRun(env = process.env) {
+    const suffix = (0,external_node_crypto_.randomBytes)(3).toString('hex');
+    const repository = env.GITHUB_REPOSITORY;
+    const runId = env.GITHUB_RUN_ID;
+    if (!repository || !runId)
+        return { identity: `${(0,external_node_os_namespaceObject.hostname)()} pid ${process.pid} [${suffix}]` };
+    const attempt = env.GITHUB_RUN_ATTEMPT || '1';
+    const workflow = env.GITHUB_WORKFLOW ? `workflow "${env.GITHUB_WORKFLOW.slice(0, MAX_WORKFLOW_NAME)}"` : undefined;
+    const parts = [repository, workflow, `run ${runId} attempt ${attempt}`, env.GITHUB_JOB ? `job ${env.GITHUB_JOB}` : undefined];
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/$/, '');
+    return { identity: `${parts.filter(Boolean).join(', ')} [${suffix}]`, url: `${server}/${repository}/actions/runs/${runId}/attempts/${attempt}` };
+}
+
+// EXTERNAL MODULE: ./src/run/phase.ts
+var run_phase = __nccwpck_require__(2514);
 ;// CONCATENATED MODULE: ./src/net/http-request.ts
 
 
@@ -70297,7 +70342,7 @@ class KubeApiError extends Error {
     }
 }
 const REQUEST_TIMEOUT_MS = 30_000;
-class KubeApi {
+class api_client_KubeApi {
     base;
     agent;
     authorization;
@@ -70343,7 +70388,7 @@ class KubeApi {
         (0,redact/* registerSecret */.cl)(token);
         // kubectl sends no credentials over plain http; neither does this client.
         const authorization = base.protocol !== 'https:' ? undefined : token ? `Bearer ${token}` : user.username ? `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}` : undefined;
-        return new KubeApi(base, agent, authorization);
+        return new api_client_KubeApi(base, agent, authorization);
     }
     /** GET a path; undefined when the object does not exist (404). */
     async get(path) {
@@ -70352,9 +70397,13 @@ class KubeApi {
             return undefined;
         return this.parse('GET', path, answer);
     }
-    /** POST a JSON body (an access review). */
+    /** POST a JSON body: an access review, or an object to create (409 AlreadyExists when it exists). */
     async post(path, body) {
         return this.parse('POST', path, await this.send('POST', path, JSON.stringify(body), 'application/json'));
+    }
+    /** PUT an object whole; with its metadata.resourceVersion, 409 Conflict when it changed since (optimistic concurrency). */
+    async put(path, body) {
+        return this.parse('PUT', path, await this.send('PUT', path, JSON.stringify(body), 'application/json'));
     }
     /** Server-side apply of one object, owned by `fieldManager`, conflicts forced (the action owns what it applies). */
     async apply(path, object, fieldManager) {
@@ -70427,8 +70476,699 @@ function proxyApplies(url, env) {
     const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
     return !noProxy.some((entry) => entry === '*' || host === entry.replace(/^\./, '') || host.endsWith(entry.startsWith('.') ? entry : `.${entry}`));
 }
-function isUnsupported(client) {
+function api_client_isUnsupported(client) {
     return 'unsupported' in client;
+}
+
+;// CONCATENATED MODULE: ./src/kube/resource-paths.ts
+/**
+ * REST paths of the kinds the action reads and writes, and the Harbor charts render: the plural
+ * each kind is served under and whether it lives in a namespace (as API discovery lists them).
+ * A kind not listed here is left to kubectl, which discovers it.
+ */
+const KINDS = {
+    v1: {
+        ConfigMap: ['configmaps', true],
+        Secret: ['secrets', true],
+        Service: ['services', true],
+        ServiceAccount: ['serviceaccounts', true],
+        PersistentVolumeClaim: ['persistentvolumeclaims', true],
+        PersistentVolume: ['persistentvolumes', false],
+        Pod: ['pods', true],
+        Event: ['events', true],
+        Namespace: ['namespaces', false],
+    },
+    'apps/v1': { Deployment: ['deployments', true], StatefulSet: ['statefulsets', true], ReplicaSet: ['replicasets', true], DaemonSet: ['daemonsets', true] },
+    'batch/v1': { Job: ['jobs', true], CronJob: ['cronjobs', true] },
+    'networking.k8s.io/v1': { Ingress: ['ingresses', true], NetworkPolicy: ['networkpolicies', true] },
+    'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },
+    'rbac.authorization.k8s.io/v1': { Role: ['roles', true], RoleBinding: ['rolebindings', true], ClusterRole: ['clusterroles', false], ClusterRoleBinding: ['clusterrolebindings', false] },
+    'autoscaling/v2': { HorizontalPodAutoscaler: ['horizontalpodautoscalers', true] },
+    'coordination.k8s.io/v1': { Lease: ['leases', true] },
+    'networking.istio.io/v1beta1': { VirtualService: ['virtualservices', true] },
+    'gateway.networking.k8s.io/v1': { HTTPRoute: ['httproutes', true] },
+    'monitoring.coreos.com/v1': { ServiceMonitor: ['servicemonitors', true] },
+};
+/** The collection path of a kind (`/apis/apps/v1/namespaces/registry/deployments`), or undefined for a kind not listed. */
+function collectionPath(apiVersion, kind, namespace) {
+    const entry = KINDS[apiVersion]?.[kind];
+    if (!entry)
+        return undefined;
+    const [plural, namespaced] = entry;
+    const root = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+    if (namespaced && !namespace)
+        return undefined;
+    return namespaced ? `${root}/namespaces/${encodeURIComponent(namespace)}/${plural}` : `${root}/${plural}`;
+}
+/** The path of one object, or undefined for a kind not listed. */
+function objectPath(apiVersion, kind, namespace, name) {
+    const collection = collectionPath(apiVersion, kind, namespace);
+    return collection && `${collection}/${encodeURIComponent(name)}`;
+}
+
+;// CONCATENATED MODULE: ./src/kube/kubectl.ts
+
+
+
+
+
+
+/** The `kubectl get` resource argument for a kind: `deployments.v1.apps`-style names need no discovery of ours. */
+const RESOURCE_OF = {
+    namespace: ['v1', 'Namespace'],
+    secret: ['v1', 'Secret'],
+    'deployments.apps': ['apps/v1', 'Deployment'],
+    'statefulsets.apps': ['apps/v1', 'StatefulSet'],
+    pods: ['v1', 'Pod'],
+    events: ['v1', 'Event'],
+    persistentvolumeclaims: ['v1', 'PersistentVolumeClaim'],
+    'leases.coordination.k8s.io': ['coordination.k8s.io/v1', 'Lease'],
+};
+/**
+ * A create or replace the API server refused with 409: the object exists already (AlreadyExists),
+ * or it changed since the resourceVersion the write carried (Conflict). Optimistic concurrency:
+ * whoever wrote first won, and the loser reads the object again.
+ */
+class WriteConflictError extends Error {
+    reason;
+    constructor(message, reason) {
+        super(message);
+        this.reason = reason;
+        this.name = 'WriteConflictError';
+    }
+}
+const FIELD_MANAGER = 'harbor-tke-action';
+class kubectl_Kubectl {
+    access;
+    api;
+    constructor(access, api) {
+        this.access = access;
+        this.api = api;
+    }
+    args(args) {
+        return ['--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--context', this.access.context] : []), ...args];
+    }
+    run(args, options) {
+        return runTool(this.access.kubectlPath, this.args(args), options);
+    }
+    async json(args, options = {}) {
+        const { stdout } = await this.run([...args, '-o', 'json'], { quietStdout: true, ...options });
+        return JSON.parse(stdout);
+    }
+    /**
+     * The object, or undefined when it does not exist. Redacted like kubectl's output unless
+     * `rawStdout` (for comparing a Secret's data): it is never logged either way.
+     */
+    async get(resource, name, namespace, options = {}) {
+        const known = RESOURCE_OF[resource];
+        const path = known && this.api ? objectPath(known[0], known[1], namespace, name) : undefined;
+        if (path && this.api) {
+            const object = await this.api.get(path);
+            return object === undefined || options.rawStdout ? object : JSON.parse((0,redact/* redact */.E$)(JSON.stringify(object)));
+        }
+        const { stdout } = await this.run(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json'], { quietStdout: true, ...options });
+        return stdout.trim() ? JSON.parse(stdout) : undefined;
+    }
+    /**
+     * Many objects at once, by key (`Kind/name`), unredacted (for comparisons; never logged). Absent
+     * ones are left out. In parallel through the API client; kubectl reads the rest from a file.
+     */
+    async getObjects(refs, fileOfRefs) {
+        const found = new Map();
+        const started = performance.now();
+        const byApi = this.api ? refs.filter((ref) => objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name)) : [];
+        const rest = refs.filter((ref) => !byApi.includes(ref));
+        const api = this.api;
+        await Promise.all([
+            ...byApi.map(async (ref) => {
+                const object = await api.get(objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name));
+                if (object)
+                    found.set(`${ref.kind}/${ref.name}`, object);
+            }),
+            (async () => {
+                if (rest.length === 0)
+                    return;
+                const { stdout } = await this.run(['get', '-f', fileOfRefs(), '--ignore-not-found', '-o', 'json'], { rawStdout: true });
+                if (!stdout.trim())
+                    return;
+                const parsed = JSON.parse(stdout);
+                for (const object of parsed.items ?? [parsed])
+                    found.set(`${object.kind}/${object.metadata.name}`, object);
+            })(),
+        ]);
+        if (byApi.length > 0)
+            log/* log */.Rm.info(`Read ${byApi.length} object(s) from the API server in parallel in ${(0,log/* formatSeconds */.Xo)(performance.now() - started)}`);
+        return found;
+    }
+    /** The objects of a kind in a namespace that match a label selector. */
+    async list(resource, namespace, selector) {
+        const known = RESOURCE_OF[resource];
+        const path = known && this.api ? collectionPath(known[0], known[1], namespace) : undefined;
+        if (path && this.api) {
+            const list = await this.api.get(`${path}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ''}`);
+            return (list?.items ?? []).map((item) => ({ ...item, apiVersion: known[0], kind: known[1] }));
+        }
+        return (await this.json(['get', resource, '-n', namespace, ...(selector ? ['-l', selector] : [])])).items;
+    }
+    /** Server-side apply, owned by this action: idempotent, and a no-op when nothing changed. */
+    async apply(objects, group) {
+        const paths = objects.map((o) => objectPath(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name));
+        if (this.api && paths.every(Boolean)) {
+            const api = this.api;
+            const started = performance.now();
+            await Promise.all(objects.map((object, index) => api.apply(paths[index], object, FIELD_MANAGER)));
+            log/* log */.Rm.info(`Applied ${objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')} (server-side, field manager ${FIELD_MANAGER}) in ${(0,log/* formatSeconds */.Xo)(performance.now() - started)}`);
+            return;
+        }
+        const documents = objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n');
+        await this.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { stdin: documents, group });
+    }
+    /** Creates `object` (POST); WriteConflictError when it exists already. Returns it as stored (with its resourceVersion). */
+    async create(object, options = {}) {
+        const path = collectionPath(object.apiVersion, object.kind, object.metadata.namespace);
+        return this.write('create', object, path, (api) => api.post(path, object), options);
+    }
+    /**
+     * Replaces `object` whole (PUT). With metadata.resourceVersion set, the API server refuses it
+     * with WriteConflictError when the object changed since that version was read.
+     */
+    async replace(object, options = {}) {
+        const path = objectPath(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+        return this.write('replace', object, path, (api) => api.put(path, object), options);
+    }
+    async write(verb, object, path, byApi, options) {
+        const what = `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+        if (path && this.api) {
+            try {
+                return await byApi(this.api);
+            }
+            catch (error) {
+                if (error instanceof KubeApiError && error.status === 409)
+                    throw new WriteConflictError(`${verb} ${what}: ${error.message}`, error.reason === 'AlreadyExists' ? 'AlreadyExists' : 'Conflict');
+                throw error;
+            }
+        }
+        try {
+            const { stdout } = await this.run([verb, '-f', '-', '-o', 'json'], { stdin: JSON.stringify(object), quietStdout: true, timeoutMs: options.timeoutMs, evenIfCancelled: options.evenIfCancelled });
+            return JSON.parse(stdout);
+        }
+        catch (error) {
+            // kubectl prints the API's Status reason: `Error from server (Conflict): error when replacing "STDIN": …`.
+            const reason = error instanceof ToolError ? /Error from server \((AlreadyExists|Conflict)\)/.exec(error.stderr)?.[1] : undefined;
+            if (reason)
+                throw new WriteConflictError(`${verb} ${what}: ${error.stderr.trim().split('\n').pop()}`, reason);
+            throw error;
+        }
+    }
+    /** The API server's version (`gitVersion`). */
+    async serverVersion() {
+        if (this.api)
+            return (await this.api.get('/version'))?.gitVersion ?? 'unknown';
+        const version = await this.json(['version'], { quietStdout: true });
+        return version.serverVersion?.gitVersion ?? 'unknown';
+    }
+    /** Whether the API serves a resource (`virtualservices.networking.istio.io`). */
+    async serves(resource, groupVersion) {
+        const plural = resource.split('.')[0];
+        if (this.api) {
+            const list = await this.api.get(`/apis/${groupVersion}`);
+            return list?.resources?.some((entry) => entry.name === plural) ?? false;
+        }
+        const { stdout } = await this.run(['api-resources', `--api-group=${groupVersion.split('/')[0]}`, '-o', 'name'], { quietStdout: true });
+        return stdout.split('\n').includes(resource);
+    }
+    /** `kubectl auth can-i`, or the SelfSubjectAccessReview it sends, through the API client. */
+    async canI(verb, resource, namespace) {
+        if (this.api) {
+            const dot = resource.indexOf('.');
+            const review = await this.api.post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+                apiVersion: 'authorization.k8s.io/v1',
+                kind: 'SelfSubjectAccessReview',
+                spec: { resourceAttributes: { verb, resource: dot < 0 ? resource : resource.slice(0, dot), group: dot < 0 ? '' : resource.slice(dot + 1), ...(namespace ? { namespace } : {}) } },
+            });
+            return review.status?.allowed === true;
+        }
+        const { exitCode } = await this.run(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : [])], { acceptExitCodes: [1], quietStdout: true });
+        return exitCode === 0;
+    }
+    /** `kubectl get --watch` streaming watch events (JSON) to the callback until stopped. */
+    watch(resource, namespace, selector, onEvent) {
+        const splitter = new JsonStreamSplitter((text) => onEvent(JSON.parse(text)));
+        return startTool(this.access.kubectlPath, this.args(['get', resource, '-n', namespace, '-l', selector, '--watch', '--output-watch-events', '-o', 'json']), (chunk) => splitter.push(chunk));
+    }
+}
+/** Splits a stream of concatenated JSON documents (kubectl's watch output) into whole documents. */
+class JsonStreamSplitter {
+    onDocument;
+    buffer = '';
+    depth = 0;
+    inString = false;
+    escaped = false;
+    start = -1;
+    constructor(onDocument) {
+        this.onDocument = onDocument;
+    }
+    push(chunk) {
+        const offset = this.buffer.length;
+        this.buffer += chunk;
+        for (let i = offset; i < this.buffer.length; i++) {
+            const char = this.buffer[i];
+            if (this.inString) {
+                if (this.escaped)
+                    this.escaped = false;
+                else if (char === '\\')
+                    this.escaped = true;
+                else if (char === '"')
+                    this.inString = false;
+                continue;
+            }
+            if (char === '"')
+                this.inString = true;
+            else if (char === '{') {
+                if (this.depth++ === 0)
+                    this.start = i;
+            }
+            else if (char === '}' && --this.depth === 0) {
+                this.onDocument(this.buffer.slice(this.start, i + 1));
+                this.buffer = this.buffer.slice(i + 1);
+                i = -1;
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/kube/release-lock.ts
+
+
+
+
+
+
+
+const LEASE_RESOURCE = 'leases.coordination.k8s.io';
+/** client-go's RetryPeriod default: how often a waiting run reads the Lease again. */
+const RETRY_PERIOD_MS = 2_000;
+/** How often a waiting run says it still waits. */
+const PROGRESS_EVERY_MS = 30_000;
+const RELEASE_TIMEOUT_MS = 5_000;
+/** After a cancel, what the release must leave of the time left: the stopped-run report reads the release state (src/report/stopped.ts). */
+const STOPPED_REPORT_RESERVE_MS = 1_500;
+/** State key: the hold the post step releases when the main step could not. */
+const STATE_RELEASE_LOCK = 'release-lock';
+function leaseName(release) {
+    return `harbor-tke-action.${release}`;
+}
+/** The holder a run found alive: it waited `lock-wait` and gave up, having changed nothing. */
+class ReleaseHeldError extends Error {
+    holder;
+    url;
+    constructor(message, holder, url) {
+        super(message);
+        this.holder = holder;
+        this.url = url;
+        this.name = 'ReleaseHeldError';
+    }
+}
+/** This run's hold was taken over by another run (its renewals did not reach the API server in time). */
+class LockLostError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'LockLostError';
+    }
+}
+/** A Lease time (metav1.MicroTime): RFC 3339 with exactly six fractional digits, as the API server parses it. */
+function microTime(ms = Date.now()) {
+    return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+/** A Lease time as a person reads it (to the second, UTC). */
+function utc(time) {
+    const ms = Date.parse(time ?? '');
+    return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC` : 'an unknown time';
+}
+/** How long ago `time` was by this runner's clock (never negative: the writer's clock may run ahead). */
+function ago(time) {
+    const ms = Date.parse(time ?? '');
+    return Number.isFinite(ms) ? `${Math.max(0, Math.round((Date.now() - ms) / 1000))} s ago` : 'at an unknown time';
+}
+function describeHolder(spec, annotations) {
+    const url = annotations?.[LOCK_ANNOTATIONS.runUrl];
+    return `${spec.holderIdentity}${url ? ` (${url})` : ''}`;
+}
+class ReleaseLock {
+    kubectl;
+    settings;
+    me;
+    name;
+    first;
+    /** The Lease as this run last wrote it, while it holds it. */
+    lease;
+    heldAt = 0;
+    lostTo;
+    renewTimer;
+    writing = Promise.resolve();
+    failingSince;
+    releasing = false;
+    stops = [];
+    constructor(kubectl, settings, me) {
+        this.kubectl = kubectl;
+        this.settings = settings;
+        this.me = me;
+        this.name = leaseName(settings.release);
+    }
+    get renewEveryMs() {
+        return (this.settings.leaseSeconds * 1000) / 3;
+    }
+    describe() {
+        return `release ${this.settings.release} (Lease ${this.settings.namespace}/${this.name})`;
+    }
+    /**
+     * Reads the Lease once, now, before the release itself is read: when the Lease is then taken with
+     * that very resourceVersion, nobody held the release in between, and the read stands. Errors
+     * wait for acquire(): a missing permission is the preflight's to report.
+     */
+    observe() {
+        this.first = this.read().catch((error) => ({ error }));
+        return this.first.then(() => undefined);
+    }
+    async read() {
+        const lease = await this.kubectl.get(LEASE_RESOURCE, this.name, this.settings.namespace, { rawStdout: true, timeoutMs: 30_000 });
+        return { lease, at: performance.now() };
+    }
+    /** Takes the Lease, waiting up to lock-wait for a live holder; ReleaseHeldError when it does not end in time. */
+    async acquire() {
+        const started = performance.now();
+        const deadline = started + this.settings.waitMs;
+        let unchanged = this.first !== undefined;
+        let view = this.first ? await this.first : await this.read();
+        // client-go's observedRecord / observedTime: the holder's record, and when this run saw it change.
+        let observed;
+        let reported = {};
+        let lastProgress = started;
+        for (;;) {
+            if ('error' in view)
+                throw view.error;
+            const lease = view.lease;
+            const spec = lease?.spec ?? {};
+            const record = JSON.stringify(spec);
+            if (observed?.record !== record)
+                observed = { record, at: view.at };
+            const holder = spec.holderIdentity;
+            const live = holder && holder !== this.me.identity && !this.expired(spec, observed.at);
+            if (!live) {
+                const previous = !lease
+                    ? { kind: 'none' }
+                    : holder && holder !== this.me.identity
+                        ? { kind: 'expired', holder, url: lease.metadata.annotations?.[LOCK_ANNOTATIONS.runUrl], renewTime: spec.renewTime, doing: lease.metadata.annotations?.[LOCK_ANNOTATIONS.doing] }
+                        : { kind: 'released', by: lease.metadata.annotations?.[LOCK_ANNOTATIONS.lastHolder], url: lease.metadata.annotations?.[LOCK_ANNOTATIONS.runUrl] };
+                // Recorded before the write: if the run is stopped while the write is under way, the post step finds out whether it took.
+                this.record();
+                try {
+                    this.lease = lease ? await this.kubectl.replace(this.taken(lease)) : await this.kubectl.create(this.created());
+                }
+                catch (error) {
+                    if (!(error instanceof WriteConflictError))
+                        throw error;
+                    lib_core/* saveState */.LZ(STATE_RELEASE_LOCK, '');
+                    // Another run wrote first: read what it wrote, and decide again.
+                    log/* log */.Rm.info(`Another run wrote ${this.describe()} first (${error.reason}): reading it again`);
+                    unchanged = false;
+                    view = await this.read();
+                    continue;
+                }
+                const waitedMs = performance.now() - started;
+                this.held(previous);
+                const note = this.tookNote(previous, reported.label, waitedMs);
+                if (note)
+                    log/* log */.Rm.info(note);
+                return { previous, waitedMs, unchangedSinceObserved: unchanged, note };
+            }
+            unchanged = false;
+            const annotations = lease.metadata.annotations;
+            const doing = annotations?.[LOCK_ANNOTATIONS.doing];
+            const now = performance.now();
+            if (reported.holder !== holder) {
+                log/* log */.Rm.info(`${this.describe()} is held by another run: ${describeHolder(spec, annotations)}, since ${utc(spec.acquireTime)} (${ago(spec.acquireTime)}), ` +
+                    `doing: ${doing ?? 'unknown'}; it renewed its hold ${ago(spec.renewTime)}. ` +
+                    (this.settings.waitMs > 0 ? `Waiting up to ${(0,log/* formatSeconds */.Xo)(this.settings.waitMs)} (lock-wait) for it to end.` : 'lock-wait is 0: not waiting.'));
+                reported = { holder, label: describeHolder(spec, annotations), doing };
+                lastProgress = now;
+            }
+            else if (reported.doing !== doing) {
+                log/* log */.Rm.info(`The holder of ${this.describe()} is now doing: ${doing ?? 'unknown'} (waited ${(0,log/* formatSeconds */.Xo)(now - started)})`);
+                reported.doing = doing;
+            }
+            else if (now - lastProgress >= PROGRESS_EVERY_MS) {
+                log/* log */.Rm.info(`Still held by ${holder} (doing: ${doing ?? 'unknown'}): waited ${(0,log/* formatSeconds */.Xo)(now - started)} of ${(0,log/* formatSeconds */.Xo)(this.settings.waitMs)}`);
+                lastProgress = now;
+            }
+            if (now >= deadline)
+                throw this.heldError(lease, observed.at, now - started);
+            await (0,cancel/* cancellableSleep */.u_)(Math.min(RETRY_PERIOD_MS, this.renewEveryMs, Math.max(0, deadline - now)));
+            view = await this.read();
+        }
+    }
+    /** client-go's isLeaseValid, inverted, with the wall-clock rule for holds left long ago (see the module comment). */
+    expired(spec, observedAt) {
+        const durationMs = Math.max(1, spec.leaseDurationSeconds ?? 0) * 1000;
+        if (performance.now() - observedAt >= durationMs)
+            return true;
+        const renewed = Date.parse(spec.renewTime ?? '');
+        return Number.isFinite(renewed) && Date.now() - renewed > 2 * durationMs;
+    }
+    /** When a hold seen unchanged since `observedAt` expires if it stays so (ms from now). */
+    expiresInMs(spec, observedAt) {
+        const durationMs = Math.max(1, spec.leaseDurationSeconds ?? 0) * 1000;
+        const byObservation = observedAt + durationMs - performance.now();
+        const renewed = Date.parse(spec.renewTime ?? '');
+        const byClock = Number.isFinite(renewed) ? renewed + 2 * durationMs - Date.now() : Infinity;
+        return Math.max(0, Math.min(byObservation, byClock));
+    }
+    heldError(lease, observedAt, waitedMs) {
+        const spec = lease.spec ?? {};
+        const annotations = lease.metadata.annotations;
+        const silentMs = performance.now() - observedAt;
+        const renewEveryMs = (Math.max(1, spec.leaseDurationSeconds ?? 0) * 1000) / 3;
+        const waited = this.settings.waitMs > 0 ? `This run waited ${(0,log/* formatSeconds */.Xo)(waitedMs)} (lock-wait) and changed nothing` : 'This run did not wait (lock-wait: 0) and changed nothing';
+        // Unchanged for longer than two renewals: its run has likely died, and the hold runs out soon.
+        const silence = silentMs > 2 * renewEveryMs
+            ? ` Its hold has not been renewed for ${(0,log/* formatSeconds */.Xo)(silentMs)}: if its run has died, the hold expires within ${(0,log/* formatSeconds */.Xo)(this.expiresInMs(spec, observedAt))}, and a run after that recovers the release (stuck-release: rollback for a pending one).`
+            : '';
+        return new ReleaseHeldError(`release ${this.settings.release} is held by another run that is still working on it: ${describeHolder(spec, annotations)}, since ${utc(spec.acquireTime)}, ` +
+            `doing: ${annotations?.[LOCK_ANNOTATIONS.doing] ?? 'unknown'}; it renewed its hold ${ago(spec.renewTime)} (Lease ${this.settings.namespace}/${this.name}). ` +
+            `${waited}: a release whose holder is alive is never rolled back or upgraded, whatever stuck-release says. ` +
+            `Re-run when that run has ended, or give lock-wait more time.${silence}`, spec.holderIdentity ?? '', annotations?.[LOCK_ANNOTATIONS.runUrl]);
+    }
+    tookNote(previous, waitedFor, waitedMs) {
+        const waited = waitedMs >= 1000 ? ` after waiting ${(0,log/* formatSeconds */.Xo)(waitedMs)}` : '';
+        if (previous.kind === 'expired') {
+            const holder = describeHolder({ holderIdentity: previous.holder }, previous.url ? { [LOCK_ANNOTATIONS.runUrl]: previous.url } : undefined);
+            const doing = previous.doing ? ` (doing: ${previous.doing})` : '';
+            return `The hold of ${holder} on release ${this.settings.release} expired: it was last renewed at ${utc(previous.renewTime)}${doing}, and its run was killed or lost its runner. This run took the release${waited}.`;
+        }
+        if (waitedFor)
+            return `${waitedFor} let go of release ${this.settings.release}: this run took it${waited}.`;
+        return undefined;
+    }
+    annotations(existing) {
+        const annotations = { ...existing, [LOCK_ANNOTATIONS.doing]: (0,run_phase/* currentPhase */.hk)() };
+        if (this.me.url)
+            annotations[LOCK_ANNOTATIONS.runUrl] = this.me.url;
+        else
+            delete annotations[LOCK_ANNOTATIONS.runUrl];
+        return annotations;
+    }
+    created() {
+        const now = microTime();
+        return {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: {
+                name: this.name,
+                namespace: this.settings.namespace,
+                labels: { 'app.kubernetes.io/managed-by': 'harbor-tke-action', release: this.settings.release },
+                annotations: this.annotations(undefined),
+            },
+            spec: { holderIdentity: this.me.identity, leaseDurationSeconds: this.settings.leaseSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+        };
+    }
+    /** The Lease as this run takes it over (client-go: a new holder counts one more transition). */
+    taken(lease) {
+        const now = microTime();
+        const spec = lease.spec ?? {};
+        const transitions = (spec.leaseTransitions ?? 0) + (spec.holderIdentity === this.me.identity ? 0 : 1);
+        return {
+            ...lease,
+            metadata: { ...lease.metadata, annotations: this.annotations(lease.metadata.annotations) },
+            spec: { holderIdentity: this.me.identity, leaseDurationSeconds: this.settings.leaseSeconds, acquireTime: now, renewTime: now, leaseTransitions: transitions },
+        };
+    }
+    /** What the post step needs to release this run's hold (it releases only a Lease that names this run). */
+    record() {
+        const { kubectlPath, kubeconfig, context } = this.kubectl.access;
+        const recorded = { release: this.settings.release, namespace: this.settings.namespace, name: this.name, identity: this.me.identity, leaseSeconds: this.settings.leaseSeconds, access: { kubectlPath, kubeconfig, context } };
+        lib_core/* saveState */.LZ(STATE_RELEASE_LOCK, JSON.stringify(recorded));
+    }
+    held(previous) {
+        this.heldAt = performance.now();
+        log/* log */.Rm.info(`This run holds ${this.describe()} as ${this.me.identity}${previous.kind === 'none' ? ' (created)' : ''}; it renews it every ${(0,log/* formatSeconds */.Xo)(this.renewEveryMs)} (leaseDurationSeconds ${this.settings.leaseSeconds})`);
+        this.scheduleRenewal(this.renewEveryMs);
+        this.stops.push((0,run_phase/* onPhaseEntered */.qr)(() => this.renewSoon()));
+        this.stops.push((0,cancel/* onCancel */.Ao)(() => clearTimeout(this.renewTimer)));
+    }
+    scheduleRenewal(delayMs) {
+        clearTimeout(this.renewTimer);
+        if ((0,cancel/* isCancelled */.mm)() || this.releasing || !this.lease)
+            return;
+        this.renewTimer = setTimeout(() => this.renewSoon(), delayMs);
+        this.renewTimer.unref();
+    }
+    /** Renews now (after the write in flight): on a timer, and at each new phase so that waiting runs see what this one does. */
+    renewSoon() {
+        this.writing = this.writing.then(() => this.renew());
+    }
+    async renew() {
+        if (!this.lease || this.lostTo || this.releasing || (0,cancel/* isCancelled */.mm)())
+            return;
+        let next = this.renewEveryMs;
+        try {
+            this.lease = await this.writeRenewal(this.lease);
+            if (this.failingSince !== undefined)
+                log/* log */.Rm.info(`Renewed ${this.describe()} again after ${(0,log/* formatSeconds */.Xo)(performance.now() - this.failingSince)} of failed renewals`);
+            this.failingSince = undefined;
+        }
+        catch (error) {
+            if (error instanceof cancel/* RunCancelledError */.Bi)
+                return;
+            if (error instanceof LockLostError) {
+                this.lostTo = error.message;
+                log/* log */.Rm.error(error.message);
+                return;
+            }
+            if (this.failingSince === undefined) {
+                this.failingSince = performance.now();
+                log/* log */.Rm.warning(`Could not renew ${this.describe()}: ${error instanceof Error ? error.message : String(error)}. Retrying; if it is not renewed within ${this.settings.leaseSeconds} s of the last renewal, another run may take the release.`, 'release lock');
+            }
+            next = Math.min(RETRY_PERIOD_MS, this.renewEveryMs);
+        }
+        this.scheduleRenewal(next);
+    }
+    async writeRenewal(lease) {
+        const renewed = (from) => ({ ...from, metadata: { ...from.metadata, annotations: this.annotations(from.metadata.annotations) }, spec: { ...from.spec, renewTime: microTime() } });
+        try {
+            return await this.kubectl.replace(renewed(lease), { timeoutMs: this.renewEveryMs });
+        }
+        catch (error) {
+            if (!(error instanceof WriteConflictError))
+                throw error;
+            // Changed since this run wrote it: still this run's (a renewal whose answer was lost), or taken.
+            const { lease: current } = await this.read();
+            const holder = current?.spec?.holderIdentity;
+            if (current && holder === this.me.identity)
+                return this.kubectl.replace(renewed(current), { timeoutMs: this.renewEveryMs });
+            throw new LockLostError(`This run lost its hold on ${this.describe()}: ${holder ? `${holder} took it` : 'it was released by someone else'} after this run's renewals did not reach the API server for ${this.settings.leaseSeconds} s.`);
+        }
+    }
+    /** Before a write to the release (helm upgrade, rollback): refuses it when another run has taken over. */
+    assertHeld() {
+        if (this.lostTo)
+            throw new LockLostError(`${this.lostTo} Nothing more was changed by this run; the run that holds the release now carries on.`);
+    }
+    /** Whether another run took over while this one held the release (its message), for the end of the run. */
+    lost() {
+        return this.lostTo;
+    }
+    /**
+     * Lets go of the release: at the end of the run, also when it failed or was cancelled (then
+     * bounded by the time left). What it cannot release, the post step releases.
+     */
+    async release() {
+        this.releasing = true;
+        clearTimeout(this.renewTimer);
+        for (const stop of this.stops.splice(0))
+            stop();
+        await this.writing.catch(() => undefined);
+        const lease = this.lease;
+        this.lease = undefined;
+        if (!lease || this.lostTo) {
+            if (this.lostTo)
+                lib_core/* saveState */.LZ(STATE_RELEASE_LOCK, '');
+            return;
+        }
+        const timeoutMs = (0,cancel/* isCancelled */.mm)() ? Math.min(RELEASE_TIMEOUT_MS, (0,cancel/* remainingMs */.XW)() - STOPPED_REPORT_RESERVE_MS) : RELEASE_TIMEOUT_MS;
+        if (timeoutMs < 200) {
+            log/* log */.Rm.warning(`No time left to release ${this.describe()}: the post step releases it, or it expires ${this.settings.leaseSeconds} s after its last renewal.`, 'release lock');
+            return;
+        }
+        try {
+            const outcome = await releaseLease(this.kubectl, lease, this.me.identity, { timeoutMs, evenIfCancelled: true });
+            lib_core/* saveState */.LZ(STATE_RELEASE_LOCK, '');
+            if (outcome === 'released')
+                log/* log */.Rm.info(`Released ${this.describe()} after holding it ${(0,log/* formatSeconds */.Xo)(performance.now() - this.heldAt)}`);
+            else
+                log/* log */.Rm.warning(`${this.describe()} was no longer this run's to release: left as it is.`, 'release lock');
+        }
+        catch (error) {
+            log/* log */.Rm.warning(`Could not release ${this.describe()} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): the post step tries again, and otherwise it expires ${this.settings.leaseSeconds} s after its last renewal.`, 'release lock');
+        }
+    }
+}
+/**
+ * client-go's tryRelease: an empty holderIdentity and leaseDurationSeconds 1, with the
+ * resourceVersion read. Only a Lease this run holds; on a conflict it reads it again once.
+ */
+async function releaseLease(kubectl, lease, identity, options) {
+    let current = lease;
+    for (let attempt = 0;; attempt++) {
+        if (!current || current.spec?.holderIdentity !== identity)
+            return 'not ours';
+        const now = microTime();
+        const annotations = { ...current.metadata.annotations, [LOCK_ANNOTATIONS.lastHolder]: identity };
+        delete annotations[LOCK_ANNOTATIONS.doing];
+        const released = {
+            ...current,
+            metadata: { ...current.metadata, annotations },
+            spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: current.spec.leaseTransitions ?? 0 },
+        };
+        try {
+            await kubectl.replace(released, options);
+            return 'released';
+        }
+        catch (error) {
+            if (!(error instanceof WriteConflictError) || attempt > 0)
+                throw error;
+            current = await kubectl.get(LEASE_RESOURCE, lease.metadata.name, lease.metadata.namespace, { rawStdout: true, timeoutMs: options.timeoutMs, evenIfCancelled: options.evenIfCancelled });
+        }
+    }
+}
+const POST_STEP_TIMEOUT_MS = 15_000;
+/**
+ * The post step: releases a hold the main step could not (it was killed, or ran out of time after
+ * a cancel). Only when the Lease still names this run as its holder; a failure is a warning, since
+ * the hold expires by itself.
+ */
+async function release_lock_releaseLeftHold() {
+    const recorded = core.getState(STATE_RELEASE_LOCK);
+    if (!recorded)
+        return;
+    const hold = JSON.parse(recorded);
+    const client = KubeApi.fromKubeconfig(hold.access.kubeconfig, hold.access.context);
+    const api = isUnsupported(client) ? undefined : client;
+    const kubectl = new Kubectl(hold.access, api);
+    const what = `release ${hold.release} (Lease ${hold.namespace}/${hold.name})`;
+    try {
+        const lease = await kubectl.get(LEASE_RESOURCE, hold.name, hold.namespace, { rawStdout: true, timeoutMs: POST_STEP_TIMEOUT_MS });
+        const outcome = lease ? await releaseLease(kubectl, lease, hold.identity, { timeoutMs: POST_STEP_TIMEOUT_MS }) : 'not ours';
+        if (outcome === 'released')
+            core.info(`Released the hold on ${what} that the main step left when it was stopped`);
+        else
+            core.info(`The hold on ${what} is no longer this run's: left as it is`);
+    }
+    catch (error) {
+        core.warning(`Could not release the hold on ${what} (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): it expires ${hold.leaseSeconds} s after its last renewal.`);
+    }
+    finally {
+        api?.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/kube/preflight.ts
@@ -70453,6 +71193,9 @@ function requiredPermissions(config, namespaceExists) {
         { verb: 'create', resource: 'configmaps', why: 'for Harbor\'s configuration' },
         { verb: 'create', resource: 'persistentvolumeclaims', why: 'for Harbor\'s volume claims' },
         { verb: 'list', resource: 'pods', why: 'to follow readiness and diagnose failures' },
+        { verb: 'get', resource: 'leases.coordination.k8s.io', why: 'to see whether another run holds the release (its Lease)' },
+        { verb: 'create', resource: 'leases.coordination.k8s.io', why: 'to hold the release while deploying (the first run creates its Lease)' },
+        { verb: 'update', resource: 'leases.coordination.k8s.io', why: 'to take, renew and release the hold on the release' },
     ];
     if (config.cfs) {
         permissions.push({ verb: 'create', resource: 'persistentvolumes', clusterScoped: true, why: 'for the CFS PersistentVolumes (cfs-server)' });
@@ -71147,8 +71890,6 @@ function reportChanges(summary, report, options) {
     return file;
 }
 
-// EXTERNAL MODULE: ./src/run/phase.ts
-var run_phase = __nccwpck_require__(2514);
 ;// CONCATENATED MODULE: ./src/values/secrets.ts
 
 const input = (name, value) => ({ from: 'input', input: name, value });
@@ -71451,240 +72192,19 @@ function chart_package_lastLine(text) {
     return text.trim().split('\n').pop() ?? '';
 }
 
-;// CONCATENATED MODULE: ./src/kube/resource-paths.ts
-/**
- * REST paths of the kinds the action reads and writes, and the Harbor charts render: the plural
- * each kind is served under and whether it lives in a namespace (as API discovery lists them).
- * A kind not listed here is left to kubectl, which discovers it.
- */
-const KINDS = {
-    v1: {
-        ConfigMap: ['configmaps', true],
-        Secret: ['secrets', true],
-        Service: ['services', true],
-        ServiceAccount: ['serviceaccounts', true],
-        PersistentVolumeClaim: ['persistentvolumeclaims', true],
-        PersistentVolume: ['persistentvolumes', false],
-        Pod: ['pods', true],
-        Event: ['events', true],
-        Namespace: ['namespaces', false],
-    },
-    'apps/v1': { Deployment: ['deployments', true], StatefulSet: ['statefulsets', true], ReplicaSet: ['replicasets', true], DaemonSet: ['daemonsets', true] },
-    'batch/v1': { Job: ['jobs', true], CronJob: ['cronjobs', true] },
-    'networking.k8s.io/v1': { Ingress: ['ingresses', true], NetworkPolicy: ['networkpolicies', true] },
-    'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },
-    'rbac.authorization.k8s.io/v1': { Role: ['roles', true], RoleBinding: ['rolebindings', true], ClusterRole: ['clusterroles', false], ClusterRoleBinding: ['clusterrolebindings', false] },
-    'autoscaling/v2': { HorizontalPodAutoscaler: ['horizontalpodautoscalers', true] },
-    'networking.istio.io/v1beta1': { VirtualService: ['virtualservices', true] },
-    'gateway.networking.k8s.io/v1': { HTTPRoute: ['httproutes', true] },
-    'monitoring.coreos.com/v1': { ServiceMonitor: ['servicemonitors', true] },
-};
-/** The collection path of a kind (`/apis/apps/v1/namespaces/registry/deployments`), or undefined for a kind not listed. */
-function collectionPath(apiVersion, kind, namespace) {
-    const entry = KINDS[apiVersion]?.[kind];
-    if (!entry)
-        return undefined;
-    const [plural, namespaced] = entry;
-    const root = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-    if (namespaced && !namespace)
-        return undefined;
-    return namespaced ? `${root}/namespaces/${encodeURIComponent(namespace)}/${plural}` : `${root}/${plural}`;
-}
-/** The path of one object, or undefined for a kind not listed. */
-function objectPath(apiVersion, kind, namespace, name) {
-    const collection = collectionPath(apiVersion, kind, namespace);
-    return collection && `${collection}/${encodeURIComponent(name)}`;
-}
-
-;// CONCATENATED MODULE: ./src/kube/kubectl.ts
-
-
-
-
-
-/** The `kubectl get` resource argument for a kind: `deployments.v1.apps`-style names need no discovery of ours. */
-const RESOURCE_OF = {
-    namespace: ['v1', 'Namespace'],
-    secret: ['v1', 'Secret'],
-    'deployments.apps': ['apps/v1', 'Deployment'],
-    'statefulsets.apps': ['apps/v1', 'StatefulSet'],
-    pods: ['v1', 'Pod'],
-    events: ['v1', 'Event'],
-    persistentvolumeclaims: ['v1', 'PersistentVolumeClaim'],
-};
-const FIELD_MANAGER = 'harbor-tke-action';
-class Kubectl {
-    access;
-    api;
-    constructor(access, api) {
-        this.access = access;
-        this.api = api;
-    }
-    args(args) {
-        return ['--kubeconfig', this.access.kubeconfig, ...(this.access.context ? ['--context', this.access.context] : []), ...args];
-    }
-    run(args, options) {
-        return runTool(this.access.kubectlPath, this.args(args), options);
-    }
-    async json(args, options = {}) {
-        const { stdout } = await this.run([...args, '-o', 'json'], { quietStdout: true, ...options });
-        return JSON.parse(stdout);
-    }
-    /**
-     * The object, or undefined when it does not exist. Redacted like kubectl's output unless
-     * `rawStdout` (for comparing a Secret's data): it is never logged either way.
-     */
-    async get(resource, name, namespace, options = {}) {
-        const known = RESOURCE_OF[resource];
-        const path = known && this.api ? objectPath(known[0], known[1], namespace, name) : undefined;
-        if (path && this.api) {
-            const object = await this.api.get(path);
-            return object === undefined || options.rawStdout ? object : JSON.parse((0,redact/* redact */.E$)(JSON.stringify(object)));
-        }
-        const { stdout } = await this.run(['get', resource, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json'], { quietStdout: true, ...options });
-        return stdout.trim() ? JSON.parse(stdout) : undefined;
-    }
-    /**
-     * Many objects at once, by key (`Kind/name`), unredacted (for comparisons; never logged). Absent
-     * ones are left out. In parallel through the API client; kubectl reads the rest from a file.
-     */
-    async getObjects(refs, fileOfRefs) {
-        const found = new Map();
-        const started = performance.now();
-        const byApi = this.api ? refs.filter((ref) => objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name)) : [];
-        const rest = refs.filter((ref) => !byApi.includes(ref));
-        const api = this.api;
-        await Promise.all([
-            ...byApi.map(async (ref) => {
-                const object = await api.get(objectPath(ref.apiVersion, ref.kind, ref.namespace, ref.name));
-                if (object)
-                    found.set(`${ref.kind}/${ref.name}`, object);
-            }),
-            (async () => {
-                if (rest.length === 0)
-                    return;
-                const { stdout } = await this.run(['get', '-f', fileOfRefs(), '--ignore-not-found', '-o', 'json'], { rawStdout: true });
-                if (!stdout.trim())
-                    return;
-                const parsed = JSON.parse(stdout);
-                for (const object of parsed.items ?? [parsed])
-                    found.set(`${object.kind}/${object.metadata.name}`, object);
-            })(),
-        ]);
-        if (byApi.length > 0)
-            log/* log */.Rm.info(`Read ${byApi.length} object(s) from the API server in parallel in ${(0,log/* formatSeconds */.Xo)(performance.now() - started)}`);
-        return found;
-    }
-    /** The objects of a kind in a namespace that match a label selector. */
-    async list(resource, namespace, selector) {
-        const known = RESOURCE_OF[resource];
-        const path = known && this.api ? collectionPath(known[0], known[1], namespace) : undefined;
-        if (path && this.api) {
-            const list = await this.api.get(`${path}${selector ? `?labelSelector=${encodeURIComponent(selector)}` : ''}`);
-            return (list?.items ?? []).map((item) => ({ ...item, apiVersion: known[0], kind: known[1] }));
-        }
-        return (await this.json(['get', resource, '-n', namespace, ...(selector ? ['-l', selector] : [])])).items;
-    }
-    /** Server-side apply, owned by this action: idempotent, and a no-op when nothing changed. */
-    async apply(objects, group) {
-        const paths = objects.map((o) => objectPath(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name));
-        if (this.api && paths.every(Boolean)) {
-            const api = this.api;
-            const started = performance.now();
-            await Promise.all(objects.map((object, index) => api.apply(paths[index], object, FIELD_MANAGER)));
-            log/* log */.Rm.info(`Applied ${objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')} (server-side, field manager ${FIELD_MANAGER}) in ${(0,log/* formatSeconds */.Xo)(performance.now() - started)}`);
-            return;
-        }
-        const documents = objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n');
-        await this.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { stdin: documents, group });
-    }
-    /** The API server's version (`gitVersion`). */
-    async serverVersion() {
-        if (this.api)
-            return (await this.api.get('/version'))?.gitVersion ?? 'unknown';
-        const version = await this.json(['version'], { quietStdout: true });
-        return version.serverVersion?.gitVersion ?? 'unknown';
-    }
-    /** Whether the API serves a resource (`virtualservices.networking.istio.io`). */
-    async serves(resource, groupVersion) {
-        const plural = resource.split('.')[0];
-        if (this.api) {
-            const list = await this.api.get(`/apis/${groupVersion}`);
-            return list?.resources?.some((entry) => entry.name === plural) ?? false;
-        }
-        const { stdout } = await this.run(['api-resources', `--api-group=${groupVersion.split('/')[0]}`, '-o', 'name'], { quietStdout: true });
-        return stdout.split('\n').includes(resource);
-    }
-    /** `kubectl auth can-i`, or the SelfSubjectAccessReview it sends, through the API client. */
-    async canI(verb, resource, namespace) {
-        if (this.api) {
-            const dot = resource.indexOf('.');
-            const review = await this.api.post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-                apiVersion: 'authorization.k8s.io/v1',
-                kind: 'SelfSubjectAccessReview',
-                spec: { resourceAttributes: { verb, resource: dot < 0 ? resource : resource.slice(0, dot), group: dot < 0 ? '' : resource.slice(dot + 1), ...(namespace ? { namespace } : {}) } },
-            });
-            return review.status?.allowed === true;
-        }
-        const { exitCode } = await this.run(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : [])], { acceptExitCodes: [1], quietStdout: true });
-        return exitCode === 0;
-    }
-    /** `kubectl get --watch` streaming watch events (JSON) to the callback until stopped. */
-    watch(resource, namespace, selector, onEvent) {
-        const splitter = new JsonStreamSplitter((text) => onEvent(JSON.parse(text)));
-        return startTool(this.access.kubectlPath, this.args(['get', resource, '-n', namespace, '-l', selector, '--watch', '--output-watch-events', '-o', 'json']), (chunk) => splitter.push(chunk));
-    }
-}
-/** Splits a stream of concatenated JSON documents (kubectl's watch output) into whole documents. */
-class JsonStreamSplitter {
-    onDocument;
-    buffer = '';
-    depth = 0;
-    inString = false;
-    escaped = false;
-    start = -1;
-    constructor(onDocument) {
-        this.onDocument = onDocument;
-    }
-    push(chunk) {
-        const offset = this.buffer.length;
-        this.buffer += chunk;
-        for (let i = offset; i < this.buffer.length; i++) {
-            const char = this.buffer[i];
-            if (this.inString) {
-                if (this.escaped)
-                    this.escaped = false;
-                else if (char === '\\')
-                    this.escaped = true;
-                else if (char === '"')
-                    this.inString = false;
-                continue;
-            }
-            if (char === '"')
-                this.inString = true;
-            else if (char === '{') {
-                if (this.depth++ === 0)
-                    this.start = i;
-            }
-            else if (char === '}' && --this.depth === 0) {
-                this.onDocument(this.buffer.slice(this.start, i + 1));
-                this.buffer = this.buffer.slice(i + 1);
-                i = -1;
-            }
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/post-step.ts
+
 
 
 /** State keys the main step saves for the post step (core.saveState). */
 const STATE_FILES_TO_REMOVE = 'files-to-remove';
 /**
- * Runs after the job's steps, also when they failed or were cancelled: removes the files the main
+ * Runs after the job's steps, also when they failed or were cancelled: releases a hold on the
+ * release that the main step could not (it needs the kubeconfig), then removes the files the main
  * step recorded (kubeconfig, values with secrets, DOCKER_CONFIG), so nothing sensitive outlives the job.
  */
 async function runPostStep() {
+    await releaseLeftHold();
     const recorded = core.getState(STATE_FILES_TO_REMOVE);
     const paths = recorded ? JSON.parse(recorded) : [];
     for (const path of paths) {
@@ -72619,8 +73139,6 @@ function _unique(values) {
     return Array.from(new Set(values));
 }
 //# sourceMappingURL=tool-cache.js.map
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/tools/download.ts
@@ -73223,12 +73741,12 @@ async function openClusterSession(config, harbor, directory) {
     readReleaseWhenStopped({ release: config.release, namespace: config.namespace, history: (options) => helm.history(config.release, config.namespace, options) });
     const chart = await fetchChart(helmTool.path, config.chart, directory);
     (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.cluster);
-    return { helm, kubectl: new Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
+    return { helm, kubectl: new kubectl_Kubectl(access, apiClientFor(access.kubeconfig, access.context)), helmTool, chart, valuesFile, digest };
 }
 /** The API client for the session's reads, or none (kubectl does them) when it does not speak the kubeconfig. */
 function apiClientFor(kubeconfig, context) {
-    const client = KubeApi.fromKubeconfig(kubeconfig, context);
-    if (!isUnsupported(client))
+    const client = api_client_KubeApi.fromKubeconfig(kubeconfig, context);
+    if (!api_client_isUnsupported(client))
         return client;
     log/* log */.Rm.info(`Reads go through kubectl: ${client.unsupported}`);
     return undefined;
@@ -75172,6 +75690,8 @@ function actionWorkDir(release) {
 
 
 
+
+
 /** A deploy that did not end with Harbor ready: the message says which component and why. */
 class DeployFailedError extends Error {
     constructor(message) {
@@ -75199,22 +75719,39 @@ function versionChangeWarning(config, change, before) {
 }
 /** How long to let the watch catch up with what helm --wait already saw. */
 const WATCH_CATCH_UP_MS = 10_000;
-async function resolveStuckRelease(helm, config, release) {
+/**
+ * Why a pending release is stuck, in the words of the Lease this run took: only a release nobody
+ * alive holds gets here (the lock waited for a live holder, or gave up).
+ */
+function whyStuck(previous) {
+    switch (previous.kind) {
+        case 'expired':
+            return (`the run that held it, ${previous.holder}${previous.url ? ` (${previous.url})` : ''}, stopped renewing its hold at ${utc(previous.renewTime)}` +
+                `${previous.doing ? ` (doing: ${previous.doing})` : ''} and the hold expired: that run was killed or lost its runner while helm worked`);
+        case 'released':
+            return (`no run holds it: the last run of this action that held it${previous.by ? `, ${previous.by},` : ''} has ended, and helm did not finish ` +
+                '(stopped by a cancel before its rollback completed, or helm was run outside this action)');
+        case 'none':
+            return 'no run of this action holds it or has held it: it was left by a run of an older version of this action, or by helm run by hand or by another tool, which this action cannot see';
+    }
+}
+async function resolveStuckRelease(helm, config, release, previous, lock) {
     if (!PENDING_STATUSES.includes(release.status))
         return undefined;
     const history = await helm.history(config.release, config.namespace);
     const lastGood = [...history].reverse().find((entry) => entry.revision < release.revision && (entry.status === 'deployed' || entry.status === 'superseded'));
-    const cause = `release ${config.release} is stuck in ${release.status} (revision ${release.revision}): an earlier run was cancelled or killed while helm held it, ` +
-        'and any upgrade now fails with "another operation (install/upgrade/rollback) is in progress".';
+    const cause = `release ${config.release} is stuck in ${release.status} (revision ${release.revision}): ${whyStuck(previous)}. ` +
+        'Any upgrade now fails with "another operation (install/upgrade/rollback) is in progress".';
     if (config.deploy.stuckRelease === 'fail' || !lastGood) {
         const fix = lastGood
             ? `Re-run with stuck-release: rollback to return to revision ${lastGood.revision} (the last deployed one) and deploy, or run: helm rollback ${config.release} ${lastGood.revision} -n ${config.namespace}.`
             : `No revision was ever deployed, so there is nothing to roll back to: remove it with helm uninstall ${config.release} -n ${config.namespace}, then deploy again.`;
-        throw new DeployFailedError(`${cause} ${fix} A concurrency group on the workflow keeps runs from overlapping (see examples/deploy.yml).`);
+        throw new DeployFailedError(`${cause} ${fix}`);
     }
+    lock.assertHeld();
     log/* log */.Rm.warning(`${cause} Rolling back to revision ${lastGood.revision} (stuck-release: rollback).`, 'stuck release');
     await helm.rollback(config.release, config.namespace, lastGood.revision, config.deploy.timeoutMs);
-    return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying.`;
+    return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying: ${whyStuck(previous)}.`;
 }
 function deploy_describeFailure(config, diagnosis, helmMessage, after, before, versionChange) {
     const lines = [`Harbor did not become ready within ${(0,log/* formatSeconds */.Xo)(config.deploy.timeoutMs)} (release ${config.release} in ${config.namespace}).`];
@@ -75279,17 +75816,56 @@ async function deployMode(config, warnings) {
     const storage = config.storage;
     const cosCheck = storage.type === 'cos' && config.storagePreflight ? await checkCosBucket(storage) : undefined;
     const session = await openClusterSession(config, harbor, directory);
-    const { helm, kubectl, helmTool, chart, valuesFile, digest } = session;
+    const { helm, kubectl } = session;
+    const lock = new ReleaseLock(kubectl, { release: config.release, namespace: config.namespace, leaseSeconds: deploy.lockLeaseSeconds, waitMs: deploy.lockWaitMs }, thisRun());
     // Reads that need nothing but the cluster, side by side with the preflight: its errors come first.
-    const releaseRead = helm.status(config.release, config.namespace).then((status) => ({ status }), (error) => ({ error }));
-    const secretsRead = readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+    // The Lease before the release and its Secrets: when it is taken unchanged, nobody held the
+    // release since, and these reads stand.
+    const lockSeen = lock.observe();
+    const releaseRead = lockSeen.then(() => helm.status(config.release, config.namespace)).then((status) => ({ status }), (error) => ({ error }));
+    const secretsRead = lockSeen.then(() => readManagedSecrets(kubectl, config.namespace, harbor.secrets));
     secretsRead.catch(() => undefined);
     const { namespaceExists } = await clusterPreflight(kubectl, config);
-    const released = await releaseRead;
-    if ('error' in released)
-        throw released.error;
-    const before = released.status;
-    const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
+    const hold = await holdRelease(lock, kubectl, config, namespaceExists);
+    try {
+        // Taken after another run held it: what that run did is read again.
+        const fresh = hold.unchangedSinceObserved;
+        const released = fresh ? await releaseRead : await helm.status(config.release, config.namespace).then((status) => ({ status }));
+        if ('error' in released)
+            throw released.error;
+        const secrets = fresh ? secretsRead : readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+        secrets.catch(() => undefined);
+        await deployHolding(config, warnings, { harbor, directory, cosCheck, session, lock, hold, namespaceExists, secretsRead: secrets, before: released.status });
+        const lost = lock.lost();
+        if (lost)
+            throw new DeployFailedError(`${lost} The deploy itself ended, but the other run may change the release again: check its run.`);
+    }
+    finally {
+        await lock.release();
+    }
+}
+/**
+ * Takes the release's Lease (waiting for a live holder up to lock-wait). The Lease lives in the
+ * release's namespace, so a new namespace is made first: the one write before the hold, and
+ * harmless if two runs make it (server-side apply).
+ */
+async function holdRelease(lock, kubectl, config, namespaceExists) {
+    if (!namespaceExists)
+        await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
+    try {
+        return await lock.acquire();
+    }
+    catch (error) {
+        if (error instanceof ReleaseHeldError)
+            setOutput('lock-holder', error.url ? `${error.holder} ${error.url}` : error.holder);
+        throw error;
+    }
+}
+async function deployHolding(config, warnings, holding) {
+    const deploy = config.deploy;
+    const { harbor, directory, cosCheck, session, lock, hold, namespaceExists, secretsRead, before } = holding;
+    const { helm, kubectl, helmTool, chart, valuesFile, digest } = session;
+    const stuckNote = before ? await resolveStuckRelease(helm, config, before, hold.previous, lock) : undefined;
     const versionChange = harborVersionChange(before, chart);
     if (versionChange)
         log/* log */.Rm.warning(versionChangeWarning(config, versionChange, before), 'Harbor version change');
@@ -75306,10 +75882,9 @@ async function deployMode(config, warnings) {
     let secrets;
     const applied = [];
     await (0,log/* inGroup */.HB)('Namespace, Secrets, volumes and routes', async () => {
-        if (!namespaceExists) {
-            await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
+        // Made before the hold (holdRelease): its Lease lives in it.
+        if (!namespaceExists)
             applied.push(`Namespace ${config.namespace}`);
-        }
         secrets = await ensureSecrets(kubectl, config.namespace, harbor.secrets, registryUsername, await secretsRead);
         const volumes = cfsObjects(config);
         if (volumes.length > 0) {
@@ -75325,6 +75900,7 @@ async function deployMode(config, warnings) {
         }
     });
     (0,run_phase/* enterPhase */.aO)(run_phase/* PHASE */.A9.helmUpgrade);
+    lock.assertHeld();
     const watch = new ReadinessWatch(kubectl, config.namespace, config.release, expectedWorkloads(config, harbor.values));
     await watch.start();
     const upgradeStarted = performance.now();
@@ -75399,6 +75975,8 @@ async function deployMode(config, warnings) {
     }
     if (warnings.length > 0)
         summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+    if (hold.note)
+        summary.paragraph(hold.note);
     if (stuckNote)
         summary.paragraph(stuckNote);
     summary.heading('Components', 3).table(['component', 'ready'], expectedWorkloads(config, harbor.values).map((w) => [
@@ -75798,7 +76376,7 @@ async function reportInvalidInputs(errors, warnings, directory) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _report_dependency_warnings_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(563);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7026);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1034);
 /* harmony import */ var _run_cancel_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2735);
 /* harmony import */ var _run_guard_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5974);
 
@@ -76166,7 +76744,8 @@ function startWatchdog() {
 /* harmony export */   A9: () => (/* binding */ PHASE),
 /* harmony export */   CX: () => (/* binding */ hasEntered),
 /* harmony export */   aO: () => (/* binding */ enterPhase),
-/* harmony export */   hk: () => (/* binding */ currentPhase)
+/* harmony export */   hk: () => (/* binding */ currentPhase),
+/* harmony export */   qr: () => (/* binding */ onPhaseEntered)
 /* harmony export */ });
 /* harmony import */ var _report_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6472);
 /* harmony import */ var _cancel_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2735);
@@ -76193,6 +76772,7 @@ const PHASE = {
 };
 let current = PHASE.inputs;
 const entered = new Set([current]);
+const listeners = new Set();
 /**
  * Enters `phase`; throws RunCancelledError instead when the run was cancelled before it, unless
  * `evenIfCancelled` (a phase that only follows what already happened, such as helm's success).
@@ -76203,6 +76783,13 @@ function enterPhase(phase, options = {}) {
     current = phase;
     entered.add(phase);
     _report_log_js__WEBPACK_IMPORTED_MODULE_0__/* .log */ .Rm.debug(`phase: ${phase}`);
+    for (const listener of listeners)
+        listener(phase);
+}
+/** Calls `listener` at each phase entered from now on (the release lock tells waiting runs what this one does); returns the unregistering function. */
+function onPhaseEntered(listener) {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
 }
 function currentPhase() {
     return current;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { redact } from '../../src/report/redact.js';
 import { errorsOf, validate, warningsOf } from '../support/inputs.js';
+import { projectRoot } from '../support/run-action.js';
 import { seedAsWritten, seedInputs } from '../support/seed.js';
 
 const minimal = { mode: 'render', 'external-url': 'https://harbor.example.com', 'cos-region': 'ap-guangzhou', 'cos-bucket': 'harbor-1250000000' };
@@ -276,5 +277,25 @@ describe('kubeconfig and kube-context', () => {
     const errors = kubeconfigErrors({ ...deploy, kubeconfig: '' }, { KUBECONFIG: broken });
     expect(errors).toEqual([expect.stringMatching(new RegExp(`^kubeconfig: KUBECONFIG file ${broken} is not valid YAML \\(line \\d+\\)$`))]);
     expect(errors.join('\n')).not.toContain(brokenToken);
+  });
+});
+
+describe('lock-wait and the hold on the release', () => {
+  const deploy = { ...seedInputs, mode: 'deploy', kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://c.example:6443"}}]\nusers: [{name: u, user: {token: t-0123456789abcdef}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n' };
+
+  it('waits 5 minutes by default, takes durations, and 0 for not waiting', () => {
+    expect(validate(deploy).config?.deploy).toMatchObject({ lockWaitMs: 300_000, lockLeaseSeconds: 60 });
+    expect(validate({ ...deploy, 'lock-wait': '90s' }).config?.deploy?.lockWaitMs).toBe(90_000);
+    expect(validate({ ...deploy, 'lock-wait': '0' }).config?.deploy?.lockWaitMs).toBe(0);
+    expect(validate({ ...deploy, 'lock-wait': '0s' }).config?.deploy?.lockWaitMs).toBe(0);
+  });
+
+  it('names lock-wait when it is no duration', () => {
+    expect(errorsOf(validate({ ...deploy, 'lock-wait': 'a while' }))).toEqual(['lock-wait: "a while" is not a duration, e.g. 5m, 90s or 0 (do not wait)']);
+  });
+
+  it('takes the lease duration from HARBOR_TKE_ACTION_LEASE_SECONDS, and names the variable when it is out of range', () => {
+    expect(validate(deploy, projectRoot, { HARBOR_TKE_ACTION_LEASE_SECONDS: '5' }).config?.deploy?.lockLeaseSeconds).toBe(5);
+    expect(errorsOf(validate(deploy, projectRoot, { HARBOR_TKE_ACTION_LEASE_SECONDS: '1' }))).toEqual(['HARBOR_TKE_ACTION_LEASE_SECONDS (environment variable): "1" is not a whole number from 3 to 3600']);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELM_VERSIONS, inputsOnRegistryStack, startDeployEnvironment, type DeployEnvironment } from '../support/deploy-environment.js';
+import { HELM_VERSIONS, inputsOnRegistryStack, startDeployEnvironment, writesBesidesTheLock, type DeployEnvironment } from '../support/deploy-environment.js';
 import { CRASH_LOG_ANNOTATION, FAULT_ANNOTATION, type KubeObject, type KubeSim, type KubeSimOptions } from '../support/kube-sim/index.js';
 import { startS3RegistryStack, type S3RegistryStack } from '../support/registry-stack/s3-stack.js';
 import { runAction as runBundle, type ActionRun } from '../support/run-action.js';
@@ -197,18 +197,19 @@ describe('deploy failures before anything is written', () => {
   });
 });
 
-describe('a release left pending by a cancelled run', () => {
+describe('a release left pending by a run that has ended', () => {
   it('stops with the cause and the fix (stuck-release: fail), and rolls back with stuck-release: rollback', async () => {
     const { sim, kubeconfig } = await cluster();
     expect((await deployAction(deployInputs(kubeconfig))).exitCode).toBe(0);
     expect((await deployAction(deployInputs(kubeconfig, { replicas: '2' }))).exitCode).toBe(0);
     markLatestRevisionPending(sim, 'pending-upgrade');
-    const writesBefore = sim.writes().length;
+    const writesBefore = writesBesidesTheLock(sim).length;
 
     const stopped = await deployAction(deployInputs(kubeconfig));
     expect(stopped.exitCode).toBe(1);
     expect(stopped.stdout).toMatch(/::error::release registry is stuck in pending-upgrade \(revision 2\).*Re-run with stuck-release: rollback to return to revision 1/);
-    expect(sim.writes().length).toBe(writesBefore);
+    expect(stopped.stdout).toContain('no run holds it: the last run of this action that held it');
+    expect(writesBesidesTheLock(sim).length).toBe(writesBefore);
 
     const rolledBack = await deployAction(deployInputs(kubeconfig, { 'stuck-release': 'rollback' }));
     expect(rolledBack.exitCode).toBe(0);
@@ -269,6 +270,10 @@ describe('a kubeconfig the API client leaves to kubectl (an exec credential plug
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain('Reads go through kubectl: its user authenticates with an exec plugin or auth provider');
     expect(first.stdout).not.toMatch(/Read \d+ object\(s\) from the API server/);
+    // The hold on the release through kubectl too: created, then released.
+    expect(first.stdout).toMatch(/\$ kubectl --kubeconfig \S+ create -f - -o json/);
+    expect(first.stdout).toContain('Released release registry (Lease registry/harbor-tke-action.registry)');
+    expect((sim.get('coordination.k8s.io/v1', 'Lease', 'registry', 'harbor-tke-action.registry')?.spec as { holderIdentity?: string }).holderIdentity).toBe('');
     const diff = await deployAction(deployInputs(kubeconfig, { mode: 'diff' }));
     expect(diff.outputs.drifted).toBe('false');
     const again = await deployAction(deployInputs(kubeconfig));

@@ -28,6 +28,14 @@ export const HELM_VERSIONS = [
   ['Helm 3', '3.x'],
 ] as const;
 
+/**
+ * Writes other than those to the release's Lease: a deploy takes and releases its hold on the
+ * release even when it changes nothing else (src/kube/release-lock.ts).
+ */
+export function writesBesidesTheLock(sim: KubeSim): KubeSim['journal'] {
+  return sim.writes().filter((entry) => !/\/apis\/coordination\.k8s\.io\/v1\/namespaces\/[^/]+\/leases(\/|$)/.test(entry.path));
+}
+
 /** The seed configuration in deploy mode, with helm, kubectl and the chart from 127.0.0.1. */
 export function deployInputs(at: { binaries: string; charts: string; kubeconfig: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {

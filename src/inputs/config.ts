@@ -84,6 +84,10 @@ export interface DeploySettings {
   timeoutMs: number;
   rollbackOnFailure: boolean;
   stuckRelease: 'fail' | 'rollback';
+  /** lock-wait: how long to wait for another run holding the release (0: not at all). */
+  lockWaitMs: number;
+  /** leaseDurationSeconds of this run's hold (HARBOR_TKE_ACTION_LEASE_SECONDS, default 60). */
+  lockLeaseSeconds: number;
   historyMax: number;
   forceUpgrade: boolean;
   failOnDrift: boolean;

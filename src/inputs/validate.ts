@@ -273,6 +273,14 @@ function validateTools(problems: InputProblems, raw: RawInputs): ActionConfig['t
   return ok ? { helm, kubectl } : undefined;
 }
 
+/**
+ * The environment variable that sets leaseDurationSeconds of a deploy's hold on its release. The
+ * default, a minute renewed every 20 s, lets a killed run's hold end within a minute while a live
+ * one survives two missed renewals; tests shorten it.
+ */
+export const LEASE_SECONDS_VARIABLE = 'HARBOR_TKE_ACTION_LEASE_SECONDS';
+const DEFAULT_LEASE_SECONDS = 60;
+
 /** "10m", "90s", "1h30m", "2m30s". */
 export function parseDuration(text: string): number | undefined {
   const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
@@ -310,6 +318,9 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
   if (timeoutMs === undefined || timeoutMs < 1000) problems.error('timeout', `"${raw.timeout}" is not a duration of a second or more, e.g. 10m, 90s or 1h`);
   const rollbackOnFailure = bool(problems, 'rollback-on-failure', raw['rollback-on-failure']);
   const stuckRelease = oneOf(problems, 'stuck-release', raw['stuck-release'], ['fail', 'rollback'] as const);
+  const lockWaitMs = /^0+$/.test(raw['lock-wait'].trim()) ? 0 : parseDuration(raw['lock-wait']);
+  if (lockWaitMs === undefined) problems.error('lock-wait', `"${raw['lock-wait']}" is not a duration, e.g. 5m, 90s or 0 (do not wait)`);
+  const lockLeaseSeconds = env[LEASE_SECONDS_VARIABLE] ? integer(problems, `${LEASE_SECONDS_VARIABLE} (environment variable)`, env[LEASE_SECONDS_VARIABLE]!, 3, 3600) : DEFAULT_LEASE_SECONDS;
   const historyMax = integer(problems, 'history-max', raw['history-max'], 0, 1000);
   const forceUpgrade = bool(problems, 'force-upgrade', raw['force-upgrade']);
   const failOnDrift = bool(problems, 'fail-on-drift', raw['fail-on-drift']);
@@ -320,6 +331,8 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
     timeoutMs === undefined ||
     rollbackOnFailure === undefined ||
     !stuckRelease ||
+    lockWaitMs === undefined ||
+    lockLeaseSeconds === undefined ||
     historyMax === undefined ||
     forceUpgrade === undefined ||
     failOnDrift === undefined ||
@@ -335,6 +348,8 @@ function validateDeploy(problems: InputProblems, raw: RawInputs, env: NodeJS.Pro
     timeoutMs,
     rollbackOnFailure,
     stuckRelease,
+    lockWaitMs,
+    lockLeaseSeconds,
     historyMax,
     forceUpgrade,
     failOnDrift,

@@ -116,9 +116,14 @@ export class KubeApi {
     return this.parse<T>('GET', path, answer);
   }
 
-  /** POST a JSON body (an access review). */
+  /** POST a JSON body: an access review, or an object to create (409 AlreadyExists when it exists). */
   async post<T>(path: string, body: unknown): Promise<T> {
     return this.parse<T>('POST', path, await this.send('POST', path, JSON.stringify(body), 'application/json'));
+  }
+
+  /** PUT an object whole; with its metadata.resourceVersion, 409 Conflict when it changed since (optimistic concurrency). */
+  async put<T>(path: string, body: unknown): Promise<T> {
+    return this.parse<T>('PUT', path, await this.send('PUT', path, JSON.stringify(body), 'application/json'));
   }
 
   /** Server-side apply of one object, owned by `fieldManager`, conflicts forced (the action owns what it applies). */

@@ -1,8 +1,8 @@
 import yaml from 'js-yaml';
 import { formatSeconds, log } from '../report/log.js';
 import { redact } from '../report/redact.js';
-import { runTool, startTool, type ToolRunOptions, type ToolRunResult } from '../tools/exec.js';
-import type { KubeApi } from './api-client.js';
+import { runTool, startTool, ToolError, type ToolRunOptions, type ToolRunResult } from '../tools/exec.js';
+import { type KubeApi, KubeApiError } from './api-client.js';
 import type { KubeObject } from './manifests.js';
 import { collectionPath, objectPath } from './resource-paths.js';
 
@@ -23,7 +23,32 @@ const RESOURCE_OF: Record<string, [apiVersion: string, kind: string]> = {
   pods: ['v1', 'Pod'],
   events: ['v1', 'Event'],
   persistentvolumeclaims: ['v1', 'PersistentVolumeClaim'],
+  'leases.coordination.k8s.io': ['coordination.k8s.io/v1', 'Lease'],
 };
+
+/**
+ * A create or replace the API server refused with 409: the object exists already (AlreadyExists),
+ * or it changed since the resourceVersion the write carried (Conflict). Optimistic concurrency:
+ * whoever wrote first won, and the loser reads the object again.
+ */
+export class WriteConflictError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'AlreadyExists' | 'Conflict',
+  ) {
+    super(message);
+    this.name = 'WriteConflictError';
+  }
+}
+
+/**
+ * For kubectl: how long a write may take, and whether it still runs after a cancel (releasing a
+ * lock). The API client bounds its own requests (and, after a cancel, by the time left).
+ */
+export interface WriteOptions {
+  timeoutMs?: number;
+  evenIfCancelled?: boolean;
+}
 
 /**
  * The cluster as this action sees it: one kubeconfig, one context. Reads, server-side applies and
@@ -123,6 +148,42 @@ export class Kubectl {
     }
     const documents = objects.map((object) => yaml.dump(object, { lineWidth: -1, noRefs: true })).join('---\n');
     await this.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { stdin: documents, group });
+  }
+
+  /** Creates `object` (POST); WriteConflictError when it exists already. Returns it as stored (with its resourceVersion). */
+  async create<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
+    const path = collectionPath(object.apiVersion, object.kind, object.metadata.namespace);
+    return this.write('create', object, path, (api) => api.post<T>(path!, object), options);
+  }
+
+  /**
+   * Replaces `object` whole (PUT). With metadata.resourceVersion set, the API server refuses it
+   * with WriteConflictError when the object changed since that version was read.
+   */
+  async replace<T extends KubeObject>(object: T, options: WriteOptions = {}): Promise<T> {
+    const path = objectPath(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+    return this.write('replace', object, path, (api) => api.put<T>(path!, object), options);
+  }
+
+  private async write<T extends KubeObject>(verb: 'create' | 'replace', object: T, path: string | undefined, byApi: (api: KubeApi) => Promise<T>, options: WriteOptions): Promise<T> {
+    const what = `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
+    if (path && this.api) {
+      try {
+        return await byApi(this.api);
+      } catch (error) {
+        if (error instanceof KubeApiError && error.status === 409) throw new WriteConflictError(`${verb} ${what}: ${error.message}`, error.reason === 'AlreadyExists' ? 'AlreadyExists' : 'Conflict');
+        throw error;
+      }
+    }
+    try {
+      const { stdout } = await this.run([verb, '-f', '-', '-o', 'json'], { stdin: JSON.stringify(object), quietStdout: true, timeoutMs: options.timeoutMs, evenIfCancelled: options.evenIfCancelled });
+      return JSON.parse(stdout) as T;
+    } catch (error) {
+      // kubectl prints the API's Status reason: `Error from server (Conflict): error when replacing "STDIN": …`.
+      const reason = error instanceof ToolError ? /Error from server \((AlreadyExists|Conflict)\)/.exec(error.stderr)?.[1] : undefined;
+      if (reason) throw new WriteConflictError(`${verb} ${what}: ${(error as ToolError).stderr.trim().split('\n').pop()}`, reason as 'AlreadyExists' | 'Conflict');
+      throw error;
+    }
   }
 
   /** The API server's version (`gitVersion`). */

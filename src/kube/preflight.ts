@@ -32,6 +32,9 @@ export function requiredPermissions(config: ActionConfig, namespaceExists: boole
     { verb: 'create', resource: 'configmaps', why: 'for Harbor\'s configuration' },
     { verb: 'create', resource: 'persistentvolumeclaims', why: 'for Harbor\'s volume claims' },
     { verb: 'list', resource: 'pods', why: 'to follow readiness and diagnose failures' },
+    { verb: 'get', resource: 'leases.coordination.k8s.io', why: 'to see whether another run holds the release (its Lease)' },
+    { verb: 'create', resource: 'leases.coordination.k8s.io', why: 'to hold the release while deploying (the first run creates its Lease)' },
+    { verb: 'update', resource: 'leases.coordination.k8s.io', why: 'to take, renew and release the hold on the release' },
   ];
   if (config.cfs) {
     permissions.push({ verb: 'create', resource: 'persistentvolumes', clusterScoped: true, why: 'for the CFS PersistentVolumes (cfs-server)' });

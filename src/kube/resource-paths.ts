@@ -21,6 +21,7 @@ const KINDS: Record<string, Record<string, [plural: string, namespaced: boolean]
   'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },
   'rbac.authorization.k8s.io/v1': { Role: ['roles', true], RoleBinding: ['rolebindings', true], ClusterRole: ['clusterroles', false], ClusterRoleBinding: ['clusterrolebindings', false] },
   'autoscaling/v2': { HorizontalPodAutoscaler: ['horizontalpodautoscalers', true] },
+  'coordination.k8s.io/v1': { Lease: ['leases', true] },
   'networking.istio.io/v1beta1': { VirtualService: ['virtualservices', true] },
   'gateway.networking.k8s.io/v1': { HTTPRoute: ['httproutes', true] },
   'monitoring.coreos.com/v1': { ServiceMonitor: ['servicemonitors', true] },

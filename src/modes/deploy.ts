@@ -9,6 +9,8 @@ import { prepareCfsDirectories } from '../kube/cfs.js';
 import { ensureSecrets, readManagedSecrets, type SecretsOutcome } from '../kube/cluster-secrets.js';
 import type { Diagnosis } from '../kube/diagnose.js';
 import type { Kubectl } from '../kube/kubectl.js';
+import { thisRun } from '../kube/lock-holder.js';
+import { type HeldRelease, type PreviousHold, ReleaseHeldError, ReleaseLock, utc } from '../kube/release-lock.js';
 import { clusterPreflight } from '../kube/preflight.js';
 import { ReadinessWatch, type ReadinessTimes } from '../kube/readiness.js';
 import { expectedWorkloads, releaseSelector, workloadState } from '../kube/workloads.js';
@@ -21,7 +23,7 @@ import { enterPhase, PHASE } from '../run/phase.js';
 import { buildHarborValues, type HarborValues } from '../values/generate.js';
 import { chartFullname } from '../values/names.js';
 import type { Values } from '../values/overrides.js';
-import { openClusterSession } from './cluster-session.js';
+import { type ClusterSession, openClusterSession } from './cluster-session.js';
 import { smokeTestStep } from './smoke-step.js';
 import { checkCosBucket } from './storage-check.js';
 import { actionWorkDir } from './workdir.js';
@@ -66,22 +68,44 @@ function versionChangeWarning(config: ActionConfig, change: HarborVersionChange,
 /** How long to let the watch catch up with what helm --wait already saw. */
 const WATCH_CATCH_UP_MS = 10_000;
 
-async function resolveStuckRelease(helm: Helm, config: ActionConfig, release: ReleaseStatus): Promise<string | undefined> {
+/**
+ * Why a pending release is stuck, in the words of the Lease this run took: only a release nobody
+ * alive holds gets here (the lock waited for a live holder, or gave up).
+ */
+function whyStuck(previous: PreviousHold): string {
+  switch (previous.kind) {
+    case 'expired':
+      return (
+        `the run that held it, ${previous.holder}${previous.url ? ` (${previous.url})` : ''}, stopped renewing its hold at ${utc(previous.renewTime)}` +
+        `${previous.doing ? ` (doing: ${previous.doing})` : ''} and the hold expired: that run was killed or lost its runner while helm worked`
+      );
+    case 'released':
+      return (
+        `no run holds it: the last run of this action that held it${previous.by ? `, ${previous.by},` : ''} has ended, and helm did not finish ` +
+        '(stopped by a cancel before its rollback completed, or helm was run outside this action)'
+      );
+    case 'none':
+      return 'no run of this action holds it or has held it: it was left by a run of an older version of this action, or by helm run by hand or by another tool, which this action cannot see';
+  }
+}
+
+async function resolveStuckRelease(helm: Helm, config: ActionConfig, release: ReleaseStatus, previous: PreviousHold, lock: ReleaseLock): Promise<string | undefined> {
   if (!PENDING_STATUSES.includes(release.status)) return undefined;
   const history = await helm.history(config.release, config.namespace);
   const lastGood = [...history].reverse().find((entry) => entry.revision < release.revision && (entry.status === 'deployed' || entry.status === 'superseded'));
   const cause =
-    `release ${config.release} is stuck in ${release.status} (revision ${release.revision}): an earlier run was cancelled or killed while helm held it, ` +
-    'and any upgrade now fails with "another operation (install/upgrade/rollback) is in progress".';
+    `release ${config.release} is stuck in ${release.status} (revision ${release.revision}): ${whyStuck(previous)}. ` +
+    'Any upgrade now fails with "another operation (install/upgrade/rollback) is in progress".';
   if (config.deploy!.stuckRelease === 'fail' || !lastGood) {
     const fix = lastGood
       ? `Re-run with stuck-release: rollback to return to revision ${lastGood.revision} (the last deployed one) and deploy, or run: helm rollback ${config.release} ${lastGood.revision} -n ${config.namespace}.`
       : `No revision was ever deployed, so there is nothing to roll back to: remove it with helm uninstall ${config.release} -n ${config.namespace}, then deploy again.`;
-    throw new DeployFailedError(`${cause} ${fix} A concurrency group on the workflow keeps runs from overlapping (see examples/deploy.yml).`);
+    throw new DeployFailedError(`${cause} ${fix}`);
   }
+  lock.assertHeld();
   log.warning(`${cause} Rolling back to revision ${lastGood.revision} (stuck-release: rollback).`, 'stuck release');
   await helm.rollback(config.release, config.namespace, lastGood.revision, config.deploy!.timeoutMs);
-  return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying.`;
+  return `Rolled back the stuck revision ${release.revision} (${release.status}) to revision ${lastGood.revision} before deploying: ${whyStuck(previous)}.`;
 }
 
 function describeFailure(
@@ -150,16 +174,65 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   const cosCheck = storage.type === 'cos' && config.storagePreflight ? await checkCosBucket(storage) : undefined;
 
   const session = await openClusterSession(config, harbor, directory);
-  const { helm, kubectl, helmTool, chart, valuesFile, digest } = session;
+  const { helm, kubectl } = session;
+  const lock = new ReleaseLock(kubectl, { release: config.release, namespace: config.namespace, leaseSeconds: deploy.lockLeaseSeconds, waitMs: deploy.lockWaitMs }, thisRun());
   // Reads that need nothing but the cluster, side by side with the preflight: its errors come first.
-  const releaseRead = helm.status(config.release, config.namespace).then((status) => ({ status }), (error: unknown) => ({ error }));
-  const secretsRead = readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+  // The Lease before the release and its Secrets: when it is taken unchanged, nobody held the
+  // release since, and these reads stand.
+  const lockSeen = lock.observe();
+  const releaseRead = lockSeen.then(() => helm.status(config.release, config.namespace)).then((status) => ({ status }), (error: unknown) => ({ error }));
+  const secretsRead = lockSeen.then(() => readManagedSecrets(kubectl, config.namespace, harbor.secrets));
   secretsRead.catch(() => undefined);
   const { namespaceExists } = await clusterPreflight(kubectl, config);
-  const released = await releaseRead;
-  if ('error' in released) throw released.error;
-  const before = released.status;
-  const stuckNote = before ? await resolveStuckRelease(helm, config, before) : undefined;
+  const hold = await holdRelease(lock, kubectl, config, namespaceExists);
+  try {
+    // Taken after another run held it: what that run did is read again.
+    const fresh = hold.unchangedSinceObserved;
+    const released = fresh ? await releaseRead : await helm.status(config.release, config.namespace).then((status) => ({ status }));
+    if ('error' in released) throw released.error;
+    const secrets = fresh ? secretsRead : readManagedSecrets(kubectl, config.namespace, harbor.secrets);
+    secrets.catch(() => undefined);
+    await deployHolding(config, warnings, { harbor, directory, cosCheck, session, lock, hold, namespaceExists, secretsRead: secrets, before: released.status });
+    const lost = lock.lost();
+    if (lost) throw new DeployFailedError(`${lost} The deploy itself ended, but the other run may change the release again: check its run.`);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Takes the release's Lease (waiting for a live holder up to lock-wait). The Lease lives in the
+ * release's namespace, so a new namespace is made first: the one write before the hold, and
+ * harmless if two runs make it (server-side apply).
+ */
+async function holdRelease(lock: ReleaseLock, kubectl: Kubectl, config: ActionConfig, namespaceExists: boolean): Promise<HeldRelease> {
+  if (!namespaceExists) await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
+  try {
+    return await lock.acquire();
+  } catch (error) {
+    if (error instanceof ReleaseHeldError) setOutput('lock-holder', error.url ? `${error.holder} ${error.url}` : error.holder);
+    throw error;
+  }
+}
+
+/** What deploy has read and holds once the release is its own. */
+interface Holding {
+  harbor: HarborValues;
+  directory: string;
+  cosCheck: Awaited<ReturnType<typeof checkCosBucket>> | undefined;
+  session: ClusterSession;
+  lock: ReleaseLock;
+  hold: HeldRelease;
+  namespaceExists: boolean;
+  secretsRead: ReturnType<typeof readManagedSecrets>;
+  before: ReleaseStatus | undefined;
+}
+
+async function deployHolding(config: ActionConfig, warnings: InputProblem[], holding: Holding): Promise<void> {
+  const deploy = config.deploy!;
+  const { harbor, directory, cosCheck, session, lock, hold, namespaceExists, secretsRead, before } = holding;
+  const { helm, kubectl, helmTool, chart, valuesFile, digest } = session;
+  const stuckNote = before ? await resolveStuckRelease(helm, config, before, hold.previous, lock) : undefined;
   const versionChange = harborVersionChange(before, chart);
   if (versionChange) log.warning(versionChangeWarning(config, versionChange, before!), 'Harbor version change');
   const rollbackOnFailure = deploy.rollbackOnFailure && !versionChange;
@@ -177,10 +250,8 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   let secrets: SecretsOutcome | undefined;
   const applied: string[] = [];
   await inGroup('Namespace, Secrets, volumes and routes', async () => {
-    if (!namespaceExists) {
-      await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: config.namespace } }]);
-      applied.push(`Namespace ${config.namespace}`);
-    }
+    // Made before the hold (holdRelease): its Lease lives in it.
+    if (!namespaceExists) applied.push(`Namespace ${config.namespace}`);
     secrets = await ensureSecrets(kubectl, config.namespace, harbor.secrets, registryUsername, await secretsRead);
     const volumes = cfsObjects(config);
     if (volumes.length > 0) {
@@ -196,6 +267,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
   });
 
   enterPhase(PHASE.helmUpgrade);
+  lock.assertHeld();
   const watch = new ReadinessWatch(kubectl, config.namespace, config.release, expectedWorkloads(config, harbor.values));
   await watch.start();
   const upgradeStarted = performance.now();
@@ -268,6 +340,7 @@ export async function deployMode(config: ActionConfig, warnings: InputProblem[])
     summary.heading(`Harbor ${versionChange.from} → ${versionChange.to}`, 3).paragraph(versionChangeWarning(config, versionChange, before!));
   }
   if (warnings.length > 0) summary.heading(`Warnings (${warnings.length})`, 3).list(warnings.map((w) => `**${w.input}**: ${w.message}`));
+  if (hold.note) summary.paragraph(hold.note);
   if (stuckNote) summary.paragraph(stuckNote);
   summary.heading('Components', 3).table(
     ['component', 'ready'],

@@ -25,6 +25,7 @@ export type Phase = (typeof PHASE)[keyof typeof PHASE];
 
 let current: Phase = PHASE.inputs;
 const entered = new Set<Phase>([current]);
+const listeners = new Set<(phase: Phase) => void>();
 
 /**
  * Enters `phase`; throws RunCancelledError instead when the run was cancelled before it, unless
@@ -35,6 +36,13 @@ export function enterPhase(phase: Phase, options: { evenIfCancelled?: boolean } 
   current = phase;
   entered.add(phase);
   log.debug(`phase: ${phase}`);
+  for (const listener of listeners) listener(phase);
+}
+
+/** Calls `listener` at each phase entered from now on (the release lock tells waiting runs what this one does); returns the unregistering function. */
+export function onPhaseEntered(listener: (phase: Phase) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 export function currentPhase(): Phase {
