@@ -74,11 +74,16 @@ for (const runtime of runtimes) {
         expect(run.stdout).toMatch(/Release "?registry"? has been cancelled/);
         expect(releaseState(sim)).toBeUndefined();
         expect(run.summary).toContain('is not installed');
-        expect(images(sim)).toEqual({});
+        // helm removes what it had created by then. It returns from a cancelled install while its
+        // own install goroutine still creates objects (helm pkg/action/install.go,
+        // performInstallCtx): on a loaded machine a few may outlive the uninstall, carrying this
+        // release's ownership annotations. The next install adopts them.
+        const leftOver = Object.keys(images(sim));
 
         const again = await next();
         expect(again.exitCode).toBe(0);
-        expect(again.outputs).toMatchObject({ status: 'deployed' });
+        expect(again.outputs).toMatchObject({ revision: '1', status: 'deployed' });
+        expect(Object.keys(images(sim)).sort()).toEqual(expect.arrayContaining(leftOver));
       });
 
       it('during helm upgrade of an upgrade: helm rolls back, the old images run, and the next run upgrades', async () => {
