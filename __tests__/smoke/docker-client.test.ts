@@ -7,7 +7,7 @@ import { freePort } from '../support/registry-stack/processes.js';
 import type { SystemSettings } from '../support/registry-stack/harbor/model.js';
 import { startRegistryStack, type HarborStack } from '../support/registry-stack/stack.js';
 import { CLEANUP_ANSWERS, REFUSALS } from './harbor-scenarios.js';
-import { FAULTS_ONCE, PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, listArtifacts, passwordForms, registryHasManifest, scratchDir, tagManifest } from './support.js';
+import { FAULTS_ONCE, PASSWORD, REPOSITORY, USERNAME, captureJobLog, fetchManifest, passwordForms, scratchDir, seedRepository, expectOnlyRemoved } from './support.js';
 
 // Tier 4 (dockerd) pushing to tier 2 (the Harbor core front with faults, docker-registry behind it).
 let harbor: HarborStack;
@@ -221,42 +221,18 @@ describe('docker client, Harbor answers that are handled or clear by themselves'
 });
 
 describe('docker client: cleanup removes exactly what it pushed', () => {
-  /** A repository that already holds two images, one under two tags (pushed with the native client). */
-  async function seedRepository(repository: string): Promise<Array<{ digest: string; tags: string[] }>> {
-    const first = await runSmokeTest(options({ repository, client: 'native' }));
-    const second = await runSmokeTest(options({ repository, client: 'native' }));
-    await tagManifest(harbor.url, repository, first.digest, 'stable');
-    await tagManifest(harbor.url, repository, second.digest, 'latest');
-    return listArtifacts(harbor.url, repository);
-  }
-
-  async function expectOnlyRemoved(repository: string, seeded: Array<{ digest: string; tags: string[] }>, removed: string[], start: number): Promise<void> {
-    expect(await listArtifacts(harbor.url, repository)).toEqual(seeded);
-    for (const { digest, tags } of seeded) {
-      expect(await registryHasManifest(harbor, repository, digest)).toBe(true);
-      for (const tag of tags) expect(await fetchManifest(harbor.url, tag, repository)).toEqual({ status: 200, digest });
-    }
-    for (const digest of removed) {
-      expect(await fetchManifest(harbor.url, digest, repository)).toEqual({ status: 404 });
-      expect(await registryHasManifest(harbor, repository, digest)).toBe(false);
-    }
-    const deletes = harbor.front.requests.slice(start).filter((request) => request.method === 'DELETE');
-    expect(deletes.map((request) => request.target)).toEqual(removed.map(() => 'artifact-delete'));
-    expect(deletes.map((request) => request.path.split('/').pop()).sort()).toEqual([...removed].sort());
-  }
-
   it("in a repository holding other images and tags, only the smoke test's artifact goes", async () => {
     const repository = 'library/team-app';
-    const seeded = await seedRepository(repository);
+    const seeded = await seedRepository(harbor, repository, () => runSmokeTest(options({ repository, client: 'native' })));
     const start = harbor.front.requests.length;
     const result = await runSmokeTest(options({ repository, keep: false }));
     expect(result.cleanedUp).toBe(true);
-    await expectOnlyRemoved(repository, seeded, [result.digest], start);
+    await expectOnlyRemoved(harbor, repository, seeded, [result.digest], start);
   });
 
   it("two smoke tests at once on one repository: one's cleanup runs between the other's docker push and read-back", async () => {
     const repository = 'library/shared-smoke';
-    const seeded = await seedRepository(repository);
+    const seeded = await seedRepository(harbor, repository, () => runSmokeTest(options({ repository, client: 'native' })));
     const start = harbor.front.requests.length;
     let inBetween: Promise<SmokeTestResult> | undefined;
     harbor.front.beforeNext('manifest-get', () => (inBetween = runSmokeTest(options({ repository, keep: false, workDir: scratchDir() }))));
@@ -264,7 +240,7 @@ describe('docker client: cleanup removes exactly what it pushed', () => {
     const first = await inBetween!;
     expect([first.cleanedUp, second.cleanedUp]).toEqual([true, true]);
     expect(first.digest).not.toBe(second.digest);
-    await expectOnlyRemoved(repository, seeded, [first.digest, second.digest], start);
+    await expectOnlyRemoved(harbor, repository, seeded, [first.digest, second.digest], start);
   });
 
   it.each(CLEANUP_ANSWERS)('$name', async (scenario) => {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultRule, FaultTarget } from '../support/registry-stack/front.js';
+import { expect } from 'vitest';
 import type { HarborStack } from '../support/registry-stack/stack.js';
 
 export const USERNAME = 'admin';
@@ -87,3 +88,33 @@ export const FAULTS_ONCE: Array<{ target: FaultTarget; status: FaultRule['status
   { target: 'manifest-put', status: 502 },
   { target: 'manifest-put', status: 504 },
 ];
+
+export type SeededArtifacts = Array<{ digest: string; tags: string[] }>;
+
+/** A repository that already holds two images, one under two tags: a team's, not the smoke test's. `push` pushes one image. */
+export async function seedRepository(stack: HarborStack, repository: string, push: () => Promise<{ digest: string }>): Promise<SeededArtifacts> {
+  const first = await push();
+  const second = await push();
+  await tagManifest(stack.url, repository, first.digest, 'stable');
+  await tagManifest(stack.url, repository, second.digest, 'latest');
+  return listArtifacts(stack.url, repository);
+}
+
+/**
+ * Everything seeded is still there, under every tag, in Harbor and in the registry behind it; each
+ * digest in `removed` is gone from both; and the only DELETEs since request `start` were those.
+ */
+export async function expectOnlyRemoved(stack: HarborStack, repository: string, seeded: SeededArtifacts, removed: string[], start: number): Promise<void> {
+  expect(await listArtifacts(stack.url, repository)).toEqual(seeded);
+  for (const { digest, tags } of seeded) {
+    expect(await registryHasManifest(stack, repository, digest)).toBe(true);
+    for (const tag of tags) expect(await fetchManifest(stack.url, tag, repository)).toEqual({ status: 200, digest });
+  }
+  for (const digest of removed) {
+    expect(await fetchManifest(stack.url, digest, repository)).toEqual({ status: 404 });
+    expect(await registryHasManifest(stack, repository, digest)).toBe(false);
+  }
+  const deletes = stack.front.requests.slice(start).filter((request) => request.method === 'DELETE');
+  expect(deletes.map((request) => request.target)).toEqual(removed.map(() => 'artifact-delete'));
+  expect(deletes.map((request) => request.path.split('/').pop()).sort()).toEqual([...removed].sort());
+}
