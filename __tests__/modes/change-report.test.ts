@@ -100,6 +100,7 @@ describe('change reports', () => {
     expect(block).toMatch(/\*\*Objects\*\*: 21 changed \(7 ConfigMap, 5 Deployment, 5 Service, 4 Secret\) · none added · none removed/);
     expect(block).toContain('**Secrets that change**: none');
     expect(block).toContain('**Live edits a deploy undoes**: none');
+    expect(block).toContain('- **Database**: Harbor core migrates the database schema on its first start with 2.15.1, and 2.14.4 cannot run on the migrated schema: going back needs a database backup taken before this deploy');
 
     // Noise: one line each, not one per object; no checksum pair, no version label in a diff line.
     const report = diffFile(diff);
@@ -133,6 +134,7 @@ describe('change reports', () => {
     expect(block).toContain('| core | **yes** | config changed: ConfigMap `registry-harbor-core` (`POSTGRESQL_PORT`) |');
     expect(block).toContain('**Objects**: 2 changed (1 ConfigMap, 1 Deployment) · none added · none removed');
     expect(block).toContain('**Values**: 1 differ');
+    expect(block).not.toContain('**Database**');
     const report = diffFile(diff);
     expect(report).toContain("-  POSTGRESQL_PORT: '5432'\n+  POSTGRESQL_PORT: '6432'\n");
     expect(report).toContain("-    port: '5432'\n+    port: '6432'\n");

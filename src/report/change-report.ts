@@ -68,6 +68,15 @@ function summaryBlock(report: DriftReport, heading: string): Block {
   }
   if (!changes) return block;
   if (report.status && report.status !== 'deployed') block.lines.push(['Release', `revision ${report.revision} is ${report.status}: a deploy upgrades it`]);
+  const v = report.versions;
+  if (v.fromHarbor && v.toHarbor && v.fromHarbor !== v.toHarbor) {
+    // A reviewer must learn this before approving: the migration is what makes the change one-way.
+    block.lines.push([
+      'Database',
+      `Harbor core migrates the database schema on its first start with ${v.toHarbor}, and ${v.fromHarbor} cannot run on the migrated schema: ` +
+        'going back needs a database backup taken before this deploy, and rollback-on-failure does not apply to this deploy',
+    ]);
+  }
   block.restarts = changes.components.map((c) => ({ component: c.component, restarts: c.restarts, why: c.reasons.join('; ') }));
   block.lines.push(['Objects', objectCounts(changes)]);
   block.lines.push(['Secrets that change', secretLine(changes)]);
