@@ -67261,6 +67261,10 @@ class ToolTimeoutError extends Error {
 function lastLines(text, count) {
     return text.trimEnd().split('\n').slice(-count).join('\n');
 }
+/** The last line a tool printed: usually its error, without the usage text before it. */
+function lastLine(text) {
+    return text.trim().split('\n').pop() ?? '';
+}
 function quoteArg(arg) {
     return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
@@ -69693,9 +69697,7 @@ function valuesChange(inputs) {
 
 ;// CONCATENATED MODULE: ./src/drift/compare.ts
 
-function compare_isMap(value) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+
 function child(position, field) {
     return { kind: position.kind, fields: [...position.fields, field] };
 }
@@ -69715,7 +69717,7 @@ function sameScalar(a, b) {
 function leafPathsByKey(tree, kind) {
     const found = new Map();
     const walk = (node, at, position) => {
-        if (compare_isMap(node))
+        if (three_way_isMap(node))
             for (const [key, value] of Object.entries(node))
                 walk(value, at ? `${at}.${key}` : key, child(position, key));
         else if (Array.isArray(node)) {
@@ -71207,9 +71209,6 @@ function requiredPermissions(config, namespaceExists) {
     }
     return permissions;
 }
-function lastLine(text) {
-    return text.trim().split('\n').filter(Boolean).pop() ?? '';
-}
 /** The API server's version, or a failure that says how to make it reachable. */
 async function reachCluster(kubectl) {
     try {
@@ -72146,7 +72145,7 @@ async function fetchChart(helmPath, source, directory) {
     }
     catch (error) {
         if (error instanceof ToolError && isChartUnavailable(error.stderr)) {
-            throw new ChartUnavailableError(`chart ${describeSource(source)} could not be fetched: ${chart_package_lastLine(error.stderr)}`, error);
+            throw new ChartUnavailableError(`chart ${describeSource(source)} could not be fetched: ${lastLine(error.stderr)}`, error);
         }
         throw error;
     }
@@ -72196,9 +72195,6 @@ function isChartUnavailable(stderr) {
     if (/execution error|parse error|error converting YAML|error validating/i.test(stderr))
         return false;
     return UNAVAILABLE_PATTERNS.some((pattern) => pattern.test(stderr));
-}
-function chart_package_lastLine(text) {
-    return text.trim().split('\n').pop() ?? '';
 }
 
 ;// CONCATENATED MODULE: ./src/post-step.ts
@@ -73926,7 +73922,6 @@ function explainPushRefusal(refusal, context) {
 const ROLE_NAMES = { 1: 'projectAdmin', 2: 'developer', 3: 'guest', 4: 'maintainer', 5: 'limitedGuest' };
 
 ;// CONCATENATED MODULE: ./src/smoke/backoff.ts
-
 const DEFAULT_BACKOFF_BASE_MS = 250;
 /**
  * Small on purpose: COS listing lag clears within seconds, and every second of wait past its end
@@ -73968,10 +73963,6 @@ function parseRetryAfter(value, now = Date.now()) {
         return Number(trimmed) * 1000;
     const date = Date.parse(trimmed);
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/** Ends early, with RunCancelledError, when the run is cancelled. */
-function sleep(ms) {
-    return (0,cancel/* cancellableSleep */.u_)(ms);
 }
 
 ;// CONCATENATED MODULE: ./src/smoke/diagnose.ts
@@ -74153,6 +74144,7 @@ function networkErrorCode(error) {
 
 
 
+
 /** A failure that can succeed when tried again (the step is then repeated from its start). */
 class RetryableFailure extends Error {
     lastAttempt;
@@ -74316,7 +74308,7 @@ async function retrying(context, stepName, attempt) {
             throw await outOfTime(context, stepName, failure.noAnswer && lastAnswered ? lastAnswered : failure);
         log/* log */.Rm.info(`${stepName}: retrying in ${(delayMs / 1000).toFixed(2)} s (${failure.lastAttempt})`);
         context.counter.retries += 1;
-        await sleep(delayMs);
+        await (0,cancel/* cancellableSleep */.u_)(delayMs);
     }
 }
 async function outOfTime(context, stepName, failure) {
@@ -74668,7 +74660,7 @@ async function pushWithDocker(settings, image, retry) {
         catch (error) {
             if (!(error instanceof ToolTimeoutError))
                 throw error;
-            const output = docker_client_lastLine(error.stderr);
+            const output = lastLine(error.stderr);
             throw new RetryableFailure(`docker ${args[0]} → stopped when smoke-test-timeout ran out${output ? ` (${output})` : ''}`, undefined, undefined, undefined, false);
         }
     };
@@ -74677,7 +74669,7 @@ async function pushWithDocker(settings, image, retry) {
         // The native login has just proven these credentials, and dockerd reports a failed ping
         // (503) as "401 Unauthorized": here a 401 is a ping that failed, retried like one.
         if (result.exitCode !== 0 && /401 Unauthorized/.test(result.stderr))
-            throw new RetryableFailure(`docker login → ${docker_client_lastLine(result.stderr)}`, undefined, undefined, undefined, false);
+            throw new RetryableFailure(`docker login → ${lastLine(result.stderr)}`, undefined, undefined, undefined, false);
         if (result.exitCode !== 0)
             judgeDockerFailure('docker login', result.stderr, retry, settings.repository);
     });
@@ -74715,9 +74707,6 @@ const NOT_RETRYABLE = [
     { pattern: /x509|certificate|tls: /i, cause: 'tls', message: 'TLS failed: check the certificate and the scheme of registry-url' },
     { pattern: /HTTP 400|status: 400|Cannot connect to the Docker daemon|invalid reference/i, cause: 'docker', message: 'docker failed in a way a retry cannot fix' },
 ];
-function docker_client_lastLine(text) {
-    return text.trim().split('\n').pop() ?? '';
-}
 /**
  * Harbor's refusal as docker prints it: the error code in lower case, then Harbor's message
  * (docker/distribution registry/api/errcode: "denied: The system is in read only mode. …").
@@ -74728,7 +74717,7 @@ function harborRefusal(stderr) {
     return last ? { code: last[1], message: last[2].trim() } : undefined;
 }
 function judgeDockerFailure(step, stderr, retry, repository) {
-    const lastAttempt = `${step} → ${docker_client_lastLine(stderr)}`;
+    const lastAttempt = `${step} → ${lastLine(stderr)}`;
     const refusal = harborRefusal(stderr);
     // The native login proved the credentials and the push grant: a refusal of the push itself is Harbor's to explain.
     if (step === 'docker push' && refusal?.code === 'unauthorized') {

@@ -31776,6 +31776,10 @@ class ToolTimeoutError extends Error {
 function lastLines(text, count) {
     return text.trimEnd().split('\n').slice(-count).join('\n');
 }
+/** The last line a tool printed: usually its error, without the usage text before it. */
+function lastLine(text) {
+    return text.trim().split('\n').pop() ?? '';
+}
 function quoteArg(arg) {
     return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

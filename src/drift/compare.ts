@@ -1,10 +1,5 @@
 import { listItemKey, listKeysAt } from './merge-keys.js';
-
-type Tree = Record<string, unknown>;
-
-function isMap(value: unknown): value is Tree {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+import { isMap } from './three-way.js';
 
 /**
  * Where a walk stands inside a Kubernetes object: its kind and the field names from its root,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { ChartSource } from '../inputs/config.js';
-import { runTool, ToolError } from '../tools/exec.js';
+import { lastLine, runTool, ToolError } from '../tools/exec.js';
 import { chartFiles } from './chart-archive.js';
 
 /** The chart this run installs, fetched once: every render and the upgrade read the same bytes. */
@@ -94,6 +94,3 @@ function isChartUnavailable(stderr: string): boolean {
   return UNAVAILABLE_PATTERNS.some((pattern) => pattern.test(stderr));
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
-}

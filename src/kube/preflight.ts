@@ -1,6 +1,6 @@
 import type { ActionConfig } from '../inputs/config.js';
 import { inGroup, log } from '../report/log.js';
-import { ToolError } from '../tools/exec.js';
+import { lastLine, ToolError } from '../tools/exec.js';
 import { KubeApiError } from './api-client.js';
 import type { Kubectl } from './kubectl.js';
 
@@ -46,9 +46,6 @@ export function requiredPermissions(config: ActionConfig, namespaceExists: boole
   return permissions;
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).pop() ?? '';
-}
 
 /** The API server's version, or a failure that says how to make it reachable. */
 export async function reachCluster(kubectl: Kubectl): Promise<string> {

@@ -1,5 +1,3 @@
-import { cancellableSleep } from '../run/cancel.js';
-
 /**
  * The time budget of one smoke test and the waits between tries: exponential backoff with full
  * jitter (a random wait between 0 and base * 2^n, capped), never past the deadline. Full jitter
@@ -56,9 +54,4 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Ends early, with RunCancelledError, when the run is cancelled. */
-export function sleep(ms: number): Promise<void> {
-  return cancellableSleep(ms);
 }

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runTool, ToolTimeoutError } from '../tools/exec.js';
+import { lastLine, runTool, ToolTimeoutError } from '../tools/exec.js';
 import { SmokeTestError, type SmokeFailureCause } from './errors.js';
 import { explainDeniedPush, explainUnauthorized } from './harbor-answers.js';
 import type { SmokeImage } from './image.js';
@@ -91,9 +91,6 @@ const NOT_RETRYABLE: Array<{ pattern: RegExp; cause: SmokeFailureCause; message:
   { pattern: /HTTP 400|status: 400|Cannot connect to the Docker daemon|invalid reference/i, cause: 'docker', message: 'docker failed in a way a retry cannot fix' },
 ];
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
-}
 
 /**
  * Harbor's refusal as docker prints it: the error code in lower case, then Harbor's message

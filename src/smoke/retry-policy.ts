@@ -1,5 +1,6 @@
 import { log } from '../report/log.js';
-import { parseRetryAfter, sleep, type RetryBudget } from './backoff.js';
+import { cancellableSleep } from '../run/cancel.js';
+import { parseRetryAfter, type RetryBudget } from './backoff.js';
 import { diagnoseRegistryErrorBody, diagnoseRegistryLog, type Diagnosis } from './diagnose.js';
 import { SmokeTestError, type SmokeFailureCause } from './errors.js';
 import { explainDeniedPush, explainPolicy, explainUnauthorized, harborSays } from './harbor-answers.js';
@@ -175,7 +176,7 @@ export async function retrying<T>(context: RetryContext, stepName: string, attem
     if (!context.budget.allows(delayMs)) throw await outOfTime(context, stepName, failure.noAnswer && lastAnswered ? lastAnswered : failure);
     log.info(`${stepName}: retrying in ${(delayMs / 1000).toFixed(2)} s (${failure.lastAttempt})`);
     context.counter.retries += 1;
-    await sleep(delayMs);
+    await cancellableSleep(delayMs);
   }
 }
 

@@ -73,6 +73,11 @@ function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
+/** The last line a tool printed: usually its error, without the usage text before it. */
+export function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
+
 function quoteArg(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
